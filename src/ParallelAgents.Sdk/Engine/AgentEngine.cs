@@ -1,0 +1,149 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// Runs task plans: each task by an agent in its own workspace, in dependency and priority order, with at most
+/// <see cref="AgentEngineOptions.MaxParallelAgents"/> agents at once. Made by <see cref="ParallelAgentsBuilder"/>.
+/// </summary>
+/// <remarks>
+/// One run at a time per engine; an engine can run any number of plans one after another. Dispose the engine to
+/// cancel a run in progress and end every <see cref="WatchAsync(CancellationToken)"/> stream.
+/// </remarks>
+public sealed class AgentEngine : IAsyncDisposable
+{
+    private readonly AgentEngineOptions _options;
+    private readonly IAgent _agent;
+    private readonly Dictionary<string, IIsolationProvider> _providers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EventHub _events;
+    private readonly CancellationTokenSource _disposeCts = new();
+    private int _running;
+    private Task _runEnded = Task.CompletedTask;
+    private int _disposed;
+
+    internal AgentEngine(
+        AgentEngineOptions options,
+        IAgent agent,
+        IEnumerable<IIsolationProvider> providers,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _agent = agent;
+        _providers = providers.ToDictionary(p => p.Name.Trim().ToLowerInvariant(), StringComparer.Ordinal);
+        _time = timeProvider;
+        _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
+        _events = new EventHub(options.EventBufferCapacity, timeProvider);
+    }
+
+    /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
+    public IReadOnlyCollection<string> IsolationProviders => _providers.Keys;
+
+    /// <summary>The most agents the engine runs at once.</summary>
+    public int MaxParallelAgents => _options.MaxParallelAgents;
+
+    /// <summary>Runs every task of <paramref name="plan"/> and returns how each ended.</summary>
+    /// <param name="plan">The validated plan to run.</param>
+    /// <param name="cancellationToken">Cancels the run: every agent is asked to stop, no new attempt starts, and the
+    /// run returns the honest state of every task (it does not throw <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The result of every task. A task's failure is reported here; it does not throw.</returns>
+    /// <exception cref="TaskPlanException">A task needs an isolation the engine has no provider for.</exception>
+    /// <exception cref="InvalidOperationException">Another run is in progress on this engine.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public async Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        IIsolationProvider?[] providers = ResolveProviders(plan);
+        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("A run is already in progress on this engine. Await it before starting another, or build a second engine.");
+        }
+
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _runEnded, ended.Task);
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
+            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _time, _logger, _events);
+            return await execution.RunAsync(linked.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+            ended.TrySetResult();
+        }
+    }
+
+    /// <summary>Streams the engine's events (tasks queued, started, retrying, succeeded, failed, skipped, cancelled,
+    /// runs started and completed) as they happen.</summary>
+    /// <param name="cancellationToken">Ends the stream.</param>
+    /// <returns>Every event published after this call, in order. The stream ends when the token is cancelled or the
+    /// engine is disposed. Publishing never waits for a watcher: one that falls more than
+    /// <see cref="AgentEngineOptions.EventBufferCapacity"/> events behind loses its oldest and first receives an
+    /// <see cref="AgentEventKind.EventsDropped"/> event that says how many. Several watchers may watch at once.</returns>
+    public IAsyncEnumerable<AgentEvent> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _events.Subscribe(cancellationToken);
+    }
+
+    /// <summary>Cancels a run in progress, waits for it to end, and ends every event stream.</summary>
+    /// <returns>A task that completes when the engine is disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposeCts.CancelAsync().ConfigureAwait(false);
+        // A cancelled run returns within its grace period, even when an agent ignores cancellation.
+        await Volatile.Read(ref _runEnded).ConfigureAwait(false);
+
+        _events.Complete();
+        _disposeCts.Dispose();
+    }
+
+    private IIsolationProvider?[] ResolveProviders(TaskPlan plan)
+    {
+        var providers = new IIsolationProvider?[plan.Tasks.Count];
+        var problems = new List<TaskPlanProblem>();
+        for (int i = 0; i < plan.Tasks.Count; i++)
+        {
+            AgentTask task = plan.Tasks[i];
+            if (task.Isolation is null && _providers.Count == 0)
+            {
+                // An engine without isolation providers runs agents that need no workspace (AgentContext.Workspace is null).
+                continue;
+            }
+
+            string name = task.Isolation ?? _options.DefaultIsolation.Trim().ToLowerInvariant();
+            if (_providers.TryGetValue(name, out IIsolationProvider? provider))
+            {
+                providers[i] = provider;
+                continue;
+            }
+
+            SourceLocation? where = task.FieldLocations?.Fields.GetValueOrDefault("isolation") ?? task.Location;
+            string known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
+            string how = name switch
+            {
+                IsolationNames.Worktree => "register it with UseWorktreeIsolation() or UseIsolation(provider)",
+                IsolationNames.Container => "register it with UseContainerIsolation() or UseIsolation(provider)",
+                _ => $"register a provider named '{name}' with UseIsolation(provider)",
+            };
+            string what = task.Isolation is null ? $"uses the default isolation '{name}'" : $"asks for isolation '{name}'";
+            problems.Add(new TaskPlanProblem(where, task.Id,
+                $"task '{task.Id}' {what}, but the engine has no such provider (it has: {known}); {how}."));
+        }
+
+        return problems.Count == 0 ? providers : throw new TaskPlanException(problems);
+    }
+
+    private string NewRunId() =>
+        string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+}

@@ -1,0 +1,86 @@
+namespace ParallelAgents.Sdk;
+
+/// <summary>The validated dependency graph of a plan, by task index, with what the scheduler needs precomputed.</summary>
+internal sealed class PlanGraph
+{
+    private PlanGraph(int[][] dependencies, int[][] dependents, double[] remainingPath, int[] topologicalOrder)
+    {
+        Dependencies = dependencies;
+        Dependents = dependents;
+        RemainingPath = remainingPath;
+        TopologicalOrder = topologicalOrder;
+    }
+
+    /// <summary>For each task, the indices of the tasks it depends on.</summary>
+    public int[][] Dependencies { get; }
+
+    /// <summary>For each task, the indices of the tasks that depend on it.</summary>
+    public int[][] Dependents { get; }
+
+    /// <summary>For each task, the longest path from its start to the end of the plan, weighted by estimated hours.</summary>
+    public double[] RemainingPath { get; }
+
+    /// <summary>Every task index, each after all of its dependencies; ties keep the plan's order.</summary>
+    public int[] TopologicalOrder { get; }
+
+    /// <summary>How a task weighs on the critical path when it has no estimate.</summary>
+    public const double DefaultWeight = 1.0;
+
+    public static PlanGraph Build(IReadOnlyList<AgentTask> tasks, int[][] dependencies)
+    {
+        int n = tasks.Count;
+        var dependentLists = new List<int>[n];
+        var remainingDependencies = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            dependentLists[i] = [];
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            remainingDependencies[i] = dependencies[i].Length;
+            foreach (int d in dependencies[i])
+            {
+                dependentLists[d].Add(i);
+            }
+        }
+
+        // Kahn's algorithm; the plan is known to be acyclic.
+        var order = new int[n];
+        int head = 0, tail = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (remainingDependencies[i] == 0)
+            {
+                order[tail++] = i;
+            }
+        }
+
+        while (head < tail)
+        {
+            int node = order[head++];
+            foreach (int dependent in dependentLists[node])
+            {
+                if (--remainingDependencies[dependent] == 0)
+                {
+                    order[tail++] = dependent;
+                }
+            }
+        }
+
+        var remaining = new double[n];
+        for (int k = n - 1; k >= 0; k--)
+        {
+            int node = order[k];
+            double longest = 0;
+            foreach (int dependent in dependentLists[node])
+            {
+                longest = Math.Max(longest, remaining[dependent]);
+            }
+
+            remaining[node] = (tasks[node].EstimatedHours ?? DefaultWeight) + longest;
+        }
+
+        return new PlanGraph(dependencies, [.. dependentLists.Select(l => l.ToArray())], remaining, order);
+    }
+}

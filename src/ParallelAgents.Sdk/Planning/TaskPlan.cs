@@ -1,0 +1,191 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// A validated set of tasks whose dependencies form a directed acyclic graph: the input of
+/// <see cref="AgentEngine.RunAsync(TaskPlan, CancellationToken)"/>.
+/// </summary>
+/// <remarks>
+/// Load one from a <c>tasks.yaml</c> (<see cref="Load(string)"/>, <see cref="Parse(string, string?)"/>) or build it in
+/// code (<see cref="Create(IEnumerable{AgentTask})"/>). Every problem is reported at once in one
+/// <see cref="TaskPlanException"/>, each with its file, line and column when the plan came from a file.
+/// A plan is immutable and can be run any number of times.
+/// </remarks>
+public sealed class TaskPlan
+{
+    private readonly Dictionary<string, int> _indexById;
+
+    private TaskPlan(IReadOnlyList<AgentTask> tasks, PlanGraph graph, string? sourcePath)
+    {
+        Tasks = tasks;
+        Graph = graph;
+        SourcePath = sourcePath;
+        _indexById = new Dictionary<string, int>(tasks.Count, StringComparer.Ordinal);
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            _indexById.Add(tasks[i].Id, i);
+        }
+    }
+
+    /// <summary>The plan's tasks, in the order they were given.</summary>
+    public IReadOnlyList<AgentTask> Tasks { get; }
+
+    /// <summary>The file the plan was loaded from, or <see langword="null"/> for a plan parsed from text or built in code.</summary>
+    public string? SourcePath { get; }
+
+    internal PlanGraph Graph { get; }
+
+    /// <summary>Gets the task with the given id.</summary>
+    /// <param name="id">The task's id.</param>
+    /// <exception cref="KeyNotFoundException">No task in the plan has that id.</exception>
+    public AgentTask this[string id] => TryGetTask(id, out AgentTask? task)
+        ? task
+        : throw new KeyNotFoundException($"The plan has no task with id '{id}'.");
+
+    /// <summary>Gets the task with the given id, if the plan has one.</summary>
+    /// <param name="id">The task's id.</param>
+    /// <param name="task">The task, when found.</param>
+    /// <returns><see langword="true"/> when the plan has a task with that id.</returns>
+    public bool TryGetTask(string id, [NotNullWhen(true)] out AgentTask? task)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (_indexById.TryGetValue(id, out int index))
+        {
+            task = Tasks[index];
+            return true;
+        }
+
+        task = null;
+        return false;
+    }
+
+    /// <summary>The tasks that list the given task among their dependencies.</summary>
+    /// <param name="id">The task's id.</param>
+    /// <returns>The direct dependents, in plan order.</returns>
+    /// <exception cref="KeyNotFoundException">No task in the plan has that id.</exception>
+    public IReadOnlyList<AgentTask> GetDependents(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!_indexById.TryGetValue(id, out int index))
+        {
+            throw new KeyNotFoundException($"The plan has no task with id '{id}'.");
+        }
+
+        return [.. Graph.Dependents[index].Select(i => Tasks[i])];
+    }
+
+    /// <summary>The tasks in an order where each comes after all of its dependencies (ties keep plan order).</summary>
+    /// <returns>Every task, dependencies first.</returns>
+    public IReadOnlyList<AgentTask> GetTopologicalOrder() => [.. Graph.TopologicalOrder.Select(i => Tasks[i])];
+
+    internal int IndexOf(string id) => _indexById[id];
+
+    /// <summary>Builds a plan from tasks made in code.</summary>
+    /// <param name="tasks">The tasks, in the order ties are broken.</param>
+    /// <returns>The validated plan.</returns>
+    /// <exception cref="TaskPlanException">The tasks do not form a valid plan; every problem is listed.</exception>
+    public static TaskPlan Create(IEnumerable<AgentTask> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        return Validate([.. tasks], [], null, null);
+    }
+
+    /// <summary>Parses a plan from the text of a <c>tasks.yaml</c>.</summary>
+    /// <param name="yaml">The YAML text: a top-level <c>tasks:</c> list.</param>
+    /// <param name="sourcePath">The file name to show in error messages, or <see langword="null"/>.</param>
+    /// <returns>The validated plan.</returns>
+    /// <exception cref="TaskPlanException">The text is not a valid plan; every problem is listed with its line and column.</exception>
+    public static TaskPlan Parse(string yaml, string? sourcePath = null)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        (List<AgentTask> tasks, List<TaskPlanProblem> problems) = TaskPlanParser.Parse(yaml, sourcePath);
+        return Validate(tasks, problems, new SourceLocation(sourcePath, 1, 1), sourcePath);
+    }
+
+    /// <summary>Loads a plan from a <c>tasks.yaml</c> file.</summary>
+    /// <param name="path">The file's path.</param>
+    /// <returns>The validated plan.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="TaskPlanException">The file is not a valid plan; every problem is listed with its line and column.</exception>
+    public static TaskPlan Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Parse(ReadPlanFile(path), path);
+    }
+
+    /// <summary>Loads a plan from a <c>tasks.yaml</c> file without blocking the caller on I/O.</summary>
+    /// <param name="path">The file's path.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The validated plan.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="TaskPlanException">The file is not a valid plan; every problem is listed with its line and column.</exception>
+    public static async Task<TaskPlan> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfMissing(path);
+        string yaml = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        return Parse(yaml, path);
+    }
+
+    private static string ReadPlanFile(string path)
+    {
+        ThrowIfMissing(path);
+        return File.ReadAllText(path);
+    }
+
+    private static void ThrowIfMissing(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(
+                $"The task plan '{path}' does not exist (full path: {Path.GetFullPath(path)}). Check the path, or create it with a 'tasks:' list.",
+                path);
+        }
+    }
+
+    private static TaskPlan Validate(List<AgentTask> tasks, List<TaskPlanProblem> problems, SourceLocation? planLocation, string? sourcePath)
+    {
+        // A plan without tasks is reported once, whether the parser found nothing or the list was empty.
+        PlanGraph? graph = tasks.Count == 0 && problems.Count > 0
+            ? null
+            : TaskPlanValidator.Validate(tasks, problems, planLocation);
+        if (graph is null || problems.Count > 0)
+        {
+            throw new TaskPlanException(Sort(problems));
+        }
+
+        var normalized = tasks.Select(Normalize).ToArray();
+        return new TaskPlan(normalized, graph, sourcePath);
+    }
+
+    private static AgentTask Normalize(AgentTask task) =>
+        task.Isolation is { } isolation && !string.Equals(isolation, isolation.Trim().ToLowerInvariant(), StringComparison.Ordinal)
+            ? CopyWithIsolation(task, isolation.Trim().ToLowerInvariant())
+            : task;
+
+    private static AgentTask CopyWithIsolation(AgentTask task, string isolation) => new()
+    {
+        Id = task.Id,
+        Instructions = task.Instructions,
+        AgentCount = task.AgentCount,
+        Isolation = isolation,
+        Dependencies = task.Dependencies,
+        Priority = task.Priority,
+        EstimatedHours = task.EstimatedHours,
+        SuccessCriteria = task.SuccessCriteria,
+        Checks = task.Checks,
+        Timeout = task.Timeout,
+        MaxAttempts = task.MaxAttempts,
+        Location = task.Location,
+        FieldLocations = task.FieldLocations,
+    };
+
+    private static List<TaskPlanProblem> Sort(List<TaskPlanProblem> problems) =>
+        [.. problems
+            .Select((problem, order) => (problem, order))
+            .OrderBy(p => p.problem.Location?.Line ?? int.MaxValue)
+            .ThenBy(p => p.problem.Location?.Column ?? int.MaxValue)
+            .ThenBy(p => p.order)
+            .Select(p => p.problem)];
+}

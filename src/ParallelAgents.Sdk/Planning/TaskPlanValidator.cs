@@ -1,0 +1,303 @@
+using System.Text.RegularExpressions;
+
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>The rules every plan obeys, whether it came from a file or from code.</summary>
+internal static partial class TaskPlanValidator
+{
+    internal const int MaxIdLength = 100;
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsolationPattern();
+
+    public static PlanGraph? Validate(IReadOnlyList<AgentTask> tasks, List<TaskPlanProblem> problems, SourceLocation? planLocation)
+    {
+        if (tasks.Count == 0)
+        {
+            problems.Add(new TaskPlanProblem(planLocation, null, "the plan has no tasks; add at least one task under 'tasks:'."));
+            return null;
+        }
+
+        var index = new Dictionary<string, int>(tasks.Count, StringComparer.Ordinal);
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            AgentTask task = tasks[i];
+            if (task is null)
+            {
+                problems.Add(new TaskPlanProblem(null, null, $"the task at position {i} is null."));
+                continue;
+            }
+
+            CheckFields(task, problems);
+            if (string.IsNullOrEmpty(task.Id))
+            {
+                continue;
+            }
+
+            if (index.TryGetValue(task.Id, out int first))
+            {
+                string where = tasks[first].Location is { } loc ? $" (first defined at line {loc.Line})" : string.Empty;
+                problems.Add(new TaskPlanProblem(At(task, "id"), task.Id,
+                    $"duplicate task id '{task.Id}'{where}; give each task its own id."));
+            }
+            else
+            {
+                index.Add(task.Id, i);
+            }
+        }
+
+        var dependencies = new int[tasks.Count][];
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            AgentTask task = tasks[i];
+            if (task is null)
+            {
+                dependencies[i] = [];
+                continue;
+            }
+
+            var resolved = new List<int>(task.Dependencies?.Count ?? 0);
+            for (int d = 0; d < (task.Dependencies?.Count ?? 0); d++)
+            {
+                string dependency = task.Dependencies![d];
+                SourceLocation? where = task.FieldLocations?.DependencyItems.ElementAtOrDefault(d) ?? At(task, "dependencies");
+                string owner = string.IsNullOrEmpty(task.Id) ? "this task" : $"task '{task.Id}'";
+                if (dependency == task.Id)
+                {
+                    problems.Add(new TaskPlanProblem(where, task.Id, $"{owner} depends on itself; remove '{dependency}' from its dependencies."));
+                }
+                else if (!index.TryGetValue(dependency ?? string.Empty, out int target))
+                {
+                    string? nearest = Levenshtein.Nearest(dependency ?? string.Empty, index.Keys);
+                    string hint = nearest is not null ? $"did you mean '{nearest}'?" : "add that task or remove the dependency.";
+                    problems.Add(new TaskPlanProblem(where, task.Id,
+                        $"{owner} depends on '{dependency}', which is not a task in this plan; {hint}"));
+                }
+                else if (!resolved.Contains(target))
+                {
+                    resolved.Add(target);
+                }
+            }
+
+            dependencies[i] = [.. resolved];
+        }
+
+        ReportCycles(tasks, dependencies, problems);
+        return problems.Count == 0 ? PlanGraph.Build(tasks, dependencies) : null;
+    }
+
+    private static void CheckFields(AgentTask task, List<TaskPlanProblem> problems)
+    {
+        string owner = string.IsNullOrEmpty(task.Id) ? "a task" : $"task '{task.Id}'";
+        if (string.IsNullOrEmpty(task.Id))
+        {
+            problems.Add(new TaskPlanProblem(task.Location, null, "a task has no 'id'; give every task a unique id such as 'backend-api'."));
+        }
+        else if (task.Id.Length > MaxIdLength || !IdPattern().IsMatch(task.Id))
+        {
+            problems.Add(new TaskPlanProblem(At(task, "id"), task.Id,
+                $"invalid task id '{task.Id}': use at most {MaxIdLength} letters, digits, '.', '_' and '-', starting with a letter or digit (the id names the git branch agent/<id>)."));
+        }
+
+        if (string.IsNullOrWhiteSpace(task.Instructions))
+        {
+            problems.Add(new TaskPlanProblem(At(task, "instructions"), NullIfEmpty(task.Id),
+                $"{owner} has no 'instructions'; say what the agent should do."));
+        }
+
+        if (task.AgentCount < 1)
+        {
+            problems.Add(new TaskPlanProblem(At(task, "agent_count"), NullIfEmpty(task.Id),
+                $"agent_count of {owner} must be at least 1, not {task.AgentCount}."));
+        }
+
+        if (task.EstimatedHours is { } hours && (hours < 0 || !double.IsFinite(hours)))
+        {
+            problems.Add(new TaskPlanProblem(At(task, "estimated_hours"), NullIfEmpty(task.Id),
+                $"estimated_hours of {owner} must be zero or more, not {hours}."));
+        }
+
+        if (task.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            problems.Add(new TaskPlanProblem(At(task, "timeout"), NullIfEmpty(task.Id),
+                $"timeout of {owner} must be positive, not {timeout}."));
+        }
+
+        if (task.MaxAttempts is { } attempts && attempts < 1)
+        {
+            problems.Add(new TaskPlanProblem(At(task, "max_attempts"), NullIfEmpty(task.Id),
+                $"max_attempts of {owner} must be at least 1, not {attempts}."));
+        }
+
+        if (task.Isolation is { } isolation)
+        {
+            string normalized = isolation.Trim().ToLowerInvariant();
+            if (!IsolationPattern().IsMatch(normalized))
+            {
+                problems.Add(new TaskPlanProblem(At(task, "isolation"), NullIfEmpty(task.Id),
+                    $"invalid isolation '{isolation}' in {owner}; use 'worktree', 'container' or the name of a registered isolation provider."));
+            }
+            else if (normalized is not IsolationNames.Worktree and not IsolationNames.Container
+                && Levenshtein.Nearest(normalized, [IsolationNames.Worktree, IsolationNames.Container]) is { } nearest)
+            {
+                problems.Add(new TaskPlanProblem(At(task, "isolation"), NullIfEmpty(task.Id),
+                    $"invalid isolation '{isolation}' in {owner}; did you mean '{nearest}'? Use 'worktree', 'container' or the name of a registered isolation provider."));
+            }
+        }
+
+        if (task.Dependencies is null || task.SuccessCriteria is null || task.Checks is null)
+        {
+            problems.Add(new TaskPlanProblem(task.Location, NullIfEmpty(task.Id),
+                $"{owner} has a null list; use an empty list instead."));
+        }
+    }
+
+    /// <summary>Reports each dependency cycle once, naming it (<c>a -> b -> a</c>).</summary>
+    private static void ReportCycles(IReadOnlyList<AgentTask> tasks, int[][] dependencies, List<TaskPlanProblem> problems)
+    {
+        int[] component = StronglyConnectedComponents(dependencies, out int componentCount);
+        var sizes = new int[componentCount];
+        foreach (int c in component)
+        {
+            sizes[c]++;
+        }
+
+        var reported = new bool[componentCount];
+        for (int start = 0; start < tasks.Count; start++)
+        {
+            int c = component[start];
+            if (sizes[c] < 2 || reported[c])
+            {
+                continue;
+            }
+
+            reported[c] = true;
+            List<int> cycle = ShortestCycleThrough(start, dependencies, component);
+            string names = string.Join(" -> ", cycle.Select(i => tasks[i].Id));
+            AgentTask first = tasks[start];
+            int next = cycle[1];
+            int position = first.Dependencies.ToList().IndexOf(tasks[next].Id);
+            SourceLocation? where = first.FieldLocations?.DependencyItems.ElementAtOrDefault(position) ?? At(first, "dependencies");
+            problems.Add(new TaskPlanProblem(where, first.Id,
+                $"dependency cycle: {names}; remove one of these dependencies so the tasks can run in order."));
+        }
+    }
+
+    private static List<int> ShortestCycleThrough(int start, int[][] dependencies, int[] component)
+    {
+        var previous = new Dictionary<int, int>();
+        var queue = new Queue<int>();
+        queue.Enqueue(start);
+        while (queue.Count > 0)
+        {
+            int node = queue.Dequeue();
+            foreach (int next in dependencies[node])
+            {
+                if (component[next] != component[start])
+                {
+                    continue;
+                }
+
+                if (next == start)
+                {
+                    var path = new List<int> { start };
+                    for (int at = node; at != start; at = previous[at])
+                    {
+                        path.Add(at);
+                    }
+
+                    path.Add(start);
+                    path.Reverse(1, path.Count - 2);
+                    return path;
+                }
+
+                if (previous.TryAdd(next, node))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return [start, start];
+    }
+
+    /// <summary>Tarjan's algorithm, iterative so that a deep plan cannot overflow the stack.</summary>
+    private static int[] StronglyConnectedComponents(int[][] edges, out int count)
+    {
+        int n = edges.Length;
+        var index = new int[n];
+        var low = new int[n];
+        var component = new int[n];
+        var onStack = new bool[n];
+        Array.Fill(index, -1);
+        var stack = new Stack<int>();
+        var work = new Stack<(int Node, int Edge)>();
+        int nextIndex = 0;
+        count = 0;
+        for (int root = 0; root < n; root++)
+        {
+            if (index[root] >= 0)
+            {
+                continue;
+            }
+
+            work.Push((root, 0));
+            while (work.Count > 0)
+            {
+                (int node, int edge) = work.Pop();
+                if (edge == 0)
+                {
+                    index[node] = low[node] = nextIndex++;
+                    stack.Push(node);
+                    onStack[node] = true;
+                }
+
+                if (edge < edges[node].Length)
+                {
+                    work.Push((node, edge + 1));
+                    int next = edges[node][edge];
+                    if (index[next] < 0)
+                    {
+                        work.Push((next, 0));
+                    }
+                    else if (onStack[next])
+                    {
+                        low[node] = Math.Min(low[node], index[next]);
+                    }
+
+                    continue;
+                }
+
+                if (low[node] == index[node])
+                {
+                    int member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack[member] = false;
+                        component[member] = count;
+                    }
+                    while (member != node);
+                    count++;
+                }
+
+                if (work.Count > 0)
+                {
+                    int parent = work.Peek().Node;
+                    low[parent] = Math.Min(low[parent], low[node]);
+                }
+            }
+        }
+
+        return component;
+    }
+
+    private static SourceLocation? At(AgentTask task, string field) =>
+        task.FieldLocations?.Fields.GetValueOrDefault(field) ?? task.Location;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

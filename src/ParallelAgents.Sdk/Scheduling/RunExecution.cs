@@ -1,0 +1,552 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// One run of a plan. Ready attempts wait in a prioritized channel; <see cref="AgentEngineOptions.MaxParallelAgents"/>
+/// workers read it, so no more agents than that ever run at once. When a task ends, the worker that ended it
+/// releases its dependents (an atomic countdown of unfinished dependencies) or skips them, without a central loop
+/// in between: the hot path is one channel write and one channel read per attempt.
+/// </summary>
+internal sealed class RunExecution
+{
+    private readonly TaskPlan _plan;
+    private readonly AgentEngineOptions _options;
+    private readonly IAgent _agent;
+    private readonly IIsolationProvider?[] _providers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EventHub _events;
+    private readonly TaskRuntime[] _tasks;
+    private readonly Channel<WorkItem> _ready;
+    private int _unfinished;
+
+    public RunExecution(
+        string runId,
+        TaskPlan plan,
+        AgentEngineOptions options,
+        IAgent agent,
+        IIsolationProvider?[] providers,
+        TimeProvider timeProvider,
+        ILogger logger,
+        EventHub events)
+    {
+        RunId = runId;
+        _plan = plan;
+        _options = options;
+        _agent = agent;
+        _providers = providers;
+        _time = timeProvider;
+        _logger = logger;
+        _events = events;
+        _tasks = new TaskRuntime[plan.Tasks.Count];
+        for (int i = 0; i < _tasks.Length; i++)
+        {
+            AgentTask task = plan.Tasks[i];
+            _tasks[i] = new TaskRuntime(task, i, plan.Graph.Dependencies[i].Length, task.MaxAttempts ?? options.Retry.MaxAttempts);
+        }
+
+        _unfinished = _tasks.Length;
+        _ready = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<WorkItem>
+        {
+            Comparer = new WorkItemComparer(plan.Tasks, plan.Graph.RemainingPath),
+            // Every worker reads the ready queue.
+            SingleReader = false,
+            // Workers release dependents and retry timers re-queue attempts, from many threads.
+            SingleWriter = false,
+            // A worker that queues a dependent must go on to its own next read, not run another worker's
+            // continuation inline; that would serialise the workers behind one thread.
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    public string RunId { get; }
+
+    public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset startedAt = _time.GetUtcNow();
+        Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
+        Publish(AgentEventKind.RunStarted, null, message: $"{_tasks.Length} tasks, at most {_options.MaxParallelAgents} agents at once");
+
+        using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        CancellationToken runToken = runCts.Token;
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using CancellationTokenRegistration onCancel = runToken.Register(() =>
+        {
+            // Queued attempts are drained as cancelled; no new attempt starts.
+            _ready.Writer.TryComplete();
+            cancelled.TrySetResult();
+        });
+
+        foreach (int index in _plan.Graph.TopologicalOrder)
+        {
+            if (_plan.Graph.Dependencies[index].Length == 0)
+            {
+                Enqueue(_tasks[index]);
+            }
+        }
+
+        var workers = new Task[_options.MaxParallelAgents];
+        for (int i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkerLoopAsync(runToken), CancellationToken.None);
+        }
+
+        Task allWorkers = Task.WhenAll(workers);
+        bool agentsStopped = true;
+        if (await Task.WhenAny(allWorkers, cancelled.Task).ConfigureAwait(false) != allWorkers)
+        {
+            Task grace = Task.Delay(_options.CancellationGracePeriod, _time, CancellationToken.None);
+            agentsStopped = await Task.WhenAny(allWorkers, grace).ConfigureAwait(false) == allWorkers;
+        }
+
+        if (allWorkers.IsCompleted)
+        {
+            // Workers catch every agent failure; a fault here is a bug in the engine and must not be hidden.
+            await allWorkers.ConfigureAwait(false);
+        }
+
+        bool wasCancelled = runToken.IsCancellationRequested;
+        int abandoned = FinalizeLeftovers(wasCancelled);
+        if (!agentsStopped)
+        {
+            Log.AgentsDidNotStop(_logger, RunId, abandoned, _options.CancellationGracePeriod);
+        }
+
+        var result = new RunResult
+        {
+            RunId = RunId,
+            Tasks = [.. _tasks.Select(t => t.ToResult())],
+            StartedAt = startedAt,
+            CompletedAt = _time.GetUtcNow(),
+            WasCancelled = wasCancelled,
+        };
+        Log.RunCompleted(_logger, RunId, result.Duration, result.Count(TaskState.Succeeded), result.Count(TaskState.Failed),
+            result.Count(TaskState.Skipped), result.Count(TaskState.Cancelled));
+        Publish(AgentEventKind.RunCompleted, null, result: result);
+        return result;
+    }
+
+    private async Task WorkerLoopAsync(CancellationToken runToken)
+    {
+        ChannelReader<WorkItem> reader = _ready.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out WorkItem item))
+            {
+                await ExecuteAsync(item, runToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(WorkItem item, CancellationToken runToken)
+    {
+        TaskRuntime runtime = _tasks[item.TaskIndex];
+        if (runtime.IsFinal)
+        {
+            return;
+        }
+
+        if (runToken.IsCancellationRequested)
+        {
+            LaneCancelled(runtime, "the run was cancelled before this attempt started");
+            return;
+        }
+
+        AgentTask task = runtime.Task;
+        runtime.SetState(TaskState.Running);
+        DateTimeOffset startedAt = _time.GetUtcNow();
+        long startedTimestamp = _time.GetTimestamp();
+        runtime.MarkStarted(startedAt, startedTimestamp);
+        Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
+
+        // Only attempts that can be stopped by something other than the run pay for a linked token.
+        CancellationTokenSource? timeoutCts = task.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : null;
+        CancellationTokenSource? attemptCts = runtime.Siblings is not null || timeoutCts is not null
+            ? CancellationTokenSource.CreateLinkedTokenSource(runToken, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
+            : null;
+        CancellationToken token = attemptCts?.Token ?? runToken;
+
+        AgentOutcome? outcome = null;
+        Exception? exception = null;
+        IAgentWorkspace? workspace = null;
+        try
+        {
+            IIsolationProvider? provider = _providers[item.TaskIndex];
+            if (provider is not null)
+            {
+                workspace = await provider.CreateWorkspaceAsync(
+                    new WorkspaceRequest { RunId = RunId, Task = task, Attempt = item.Attempt, Lane = item.Lane }, token).ConfigureAwait(false);
+            }
+
+            var context = new AgentContext
+            {
+                RunId = RunId,
+                Task = task,
+                Attempt = item.Attempt,
+                Lane = item.Lane,
+                Workspace = workspace,
+                Dependencies = DependencyResults(item.TaskIndex),
+                PreviousError = item.PreviousError,
+                Logger = _logger,
+            };
+            using (_logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)))
+            {
+                outcome = await _agent.RunAsync(context, token).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // An agent's failure of any kind must stay inside its task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            exception = ex;
+        }
+        finally
+        {
+            if (workspace is not null)
+            {
+                await DisposeWorkspaceAsync(workspace, task, item).ConfigureAwait(false);
+            }
+        }
+
+        (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
+        attemptCts?.Dispose();
+        timeoutCts?.Dispose();
+        runtime.AddAttempt(new AttemptResult
+        {
+            Attempt = item.Attempt,
+            Lane = item.Lane,
+            Status = status,
+            StartedAt = startedAt,
+            Duration = _time.GetElapsedTime(startedTimestamp),
+            Error = error,
+            IsTransient = transient,
+            Exception = exception,
+            Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
+        });
+
+        switch (status)
+        {
+            case AttemptStatus.Succeeded:
+                TaskSucceeded(runtime, item, outcome!.Summary);
+                break;
+            case AttemptStatus.Cancelled:
+                LaneCancelled(runtime, error!);
+                break;
+            default:
+                if (transient && item.Attempt < runtime.MaxAttempts && !runToken.IsCancellationRequested)
+                {
+                    ScheduleRetry(runtime, item, error!, exception, runToken);
+                }
+                else
+                {
+                    LaneFailed(runtime, item, error!, exception);
+                }
+
+                break;
+        }
+    }
+
+    private (AttemptStatus Status, string? Error, bool Transient) Classify(
+        AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, CancellationTokenSource? timeoutCts, CancellationToken runToken)
+    {
+        if (exception is null && outcome is { Succeeded: true })
+        {
+            return (AttemptStatus.Succeeded, null, false);
+        }
+
+        // Whatever the agent said, an attempt that ended after the engine stopped it is reported for why it was stopped.
+        if (runToken.IsCancellationRequested)
+        {
+            return (AttemptStatus.Cancelled, "cancelled with the run", false);
+        }
+
+        if (runtime.Siblings?.IsCancellationRequested == true)
+        {
+            return (AttemptStatus.Cancelled, "another agent on this task succeeded first", false);
+        }
+
+        if (timeoutCts?.IsCancellationRequested == true)
+        {
+            return (AttemptStatus.TimedOut, $"the attempt timed out after {task.Timeout}", true);
+        }
+
+        if (exception is not null)
+        {
+            return (AttemptStatus.Failed, $"{exception.GetType().Name}: {exception.Message}", _options.Retry.IsTransient(exception));
+        }
+
+        return outcome is null
+            ? (AttemptStatus.Failed, "the agent returned no outcome", false)
+            : (AttemptStatus.Failed, outcome.Error ?? "the agent reported failure", outcome.IsTransient);
+    }
+
+    private void ScheduleRetry(TaskRuntime runtime, WorkItem item, string error, Exception? exception, CancellationToken runToken)
+    {
+        TimeSpan delay = _options.Retry.DelayBefore(item.Attempt + 1);
+        runtime.SetState(TaskState.Retrying);
+        Log.Retrying(_logger, runtime.Task.Id, item.Attempt, delay, error, exception);
+        Publish(AgentEventKind.TaskRetrying, runtime, item, TaskState.Retrying, error, delay);
+        _ = RequeueAfterAsync(runtime, item with { Attempt = item.Attempt + 1, PreviousError = error }, delay, runToken);
+    }
+
+    private async Task RequeueAfterAsync(TaskRuntime runtime, WorkItem next, TimeSpan delay, CancellationToken runToken)
+    {
+        // The backoff waits off the workers, so a retrying task does not hold an agent slot.
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, _time, runToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LaneCancelled(runtime, "the run was cancelled while the task waited to retry");
+            return;
+        }
+
+        if (runtime.IsFinal)
+        {
+            return;
+        }
+
+        runtime.SetState(TaskState.Queued);
+        if (!_ready.Writer.TryWrite(next))
+        {
+            LaneCancelled(runtime, "the run was cancelled while the task waited to retry");
+        }
+    }
+
+    private void Enqueue(TaskRuntime runtime)
+    {
+        if (runtime.IsFinal)
+        {
+            return;
+        }
+
+        runtime.SetState(TaskState.Queued);
+        Publish(AgentEventKind.TaskQueued, runtime, state: TaskState.Queued);
+        for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
+        {
+            // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
+            _ready.Writer.TryWrite(new WorkItem(runtime.Index, lane, 1, null));
+        }
+    }
+
+    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary)
+    {
+        if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, _time.GetUtcNow()))
+        {
+            return;
+        }
+
+        runtime.Siblings?.CancelAsync();
+        Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
+        Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
+        foreach (int dependent in _plan.Graph.Dependents[runtime.Index])
+        {
+            if (Interlocked.Decrement(ref _tasks[dependent].PendingDependencies) == 0)
+            {
+                Enqueue(_tasks[dependent]);
+            }
+        }
+
+        TaskFinished();
+    }
+
+    private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception)
+    {
+        if (runtime.IsFinal)
+        {
+            return;
+        }
+
+        if (Interlocked.Decrement(ref runtime.ActiveLanes) > 0)
+        {
+            Log.LaneFailed(_logger, runtime.Task.Id, item.Attempt, item.Lane, error, exception);
+            Publish(AgentEventKind.AttemptFailed, runtime, item, runtime.State, error);
+            return;
+        }
+
+        string reason = runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error;
+        if (!runtime.TryFinalize(TaskState.Failed, reason, null, _time.GetUtcNow()))
+        {
+            return;
+        }
+
+        Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
+        Publish(AgentEventKind.TaskFailed, runtime, item, TaskState.Failed, reason);
+        SkipDependents(runtime);
+        TaskFinished();
+    }
+
+    private void LaneCancelled(TaskRuntime runtime, string reason)
+    {
+        if (Interlocked.Decrement(ref runtime.ActiveLanes) == 0 && runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
+        {
+            Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
+            TaskFinished();
+        }
+    }
+
+    /// <summary>Skips every task that depends, directly or not, on a task that failed.</summary>
+    private void SkipDependents(TaskRuntime failed)
+    {
+        var pending = new Stack<(int Index, string Reason)>();
+        foreach (int dependent in _plan.Graph.Dependents[failed.Index])
+        {
+            pending.Push((dependent, $"dependency '{failed.Task.Id}' failed"));
+        }
+
+        while (pending.Count > 0)
+        {
+            (int index, string reason) = pending.Pop();
+            TaskRuntime runtime = _tasks[index];
+            if (!runtime.TryFinalize(TaskState.Skipped, reason, null, _time.GetUtcNow()))
+            {
+                continue;
+            }
+
+            Log.TaskSkipped(_logger, runtime.Task.Id, reason);
+            Publish(AgentEventKind.TaskSkipped, runtime, state: TaskState.Skipped, message: reason);
+            foreach (int dependent in _plan.Graph.Dependents[index])
+            {
+                pending.Push((dependent, $"dependency '{runtime.Task.Id}' was skipped"));
+            }
+
+            TaskFinished();
+        }
+    }
+
+    private void TaskFinished()
+    {
+        if (Interlocked.Decrement(ref _unfinished) == 0)
+        {
+            _ready.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>After the workers stop, ends every task that has not ended, saying honestly why.</summary>
+    /// <returns>How many tasks still had an agent running that did not stop.</returns>
+    private int FinalizeLeftovers(bool wasCancelled)
+    {
+        int stillRunning = 0;
+        foreach (TaskRuntime runtime in _tasks)
+        {
+            if (runtime.IsFinal)
+            {
+                continue;
+            }
+
+            TaskState state = runtime.State;
+            string reason = state switch
+            {
+                TaskState.Running => $"cancelled with the run; the agent did not stop within the grace period of {_options.CancellationGracePeriod}",
+                TaskState.Retrying => "cancelled with the run while the task waited to retry",
+                _ when wasCancelled => "the run was cancelled before the task started",
+                _ => "the task never became ready",
+            };
+            if (state == TaskState.Running)
+            {
+                stillRunning++;
+            }
+
+            if (runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
+            {
+                Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
+            }
+        }
+
+        return stillRunning;
+    }
+
+    private TaskResult[] DependencyResults(int index)
+    {
+        int[] dependencies = _plan.Graph.Dependencies[index];
+        if (dependencies.Length == 0)
+        {
+            return [];
+        }
+
+        var results = new TaskResult[dependencies.Length];
+        for (int i = 0; i < dependencies.Length; i++)
+        {
+            results[i] = _tasks[dependencies[i]].ToResult();
+        }
+
+        return results;
+    }
+
+    private async ValueTask DisposeWorkspaceAsync(IAgentWorkspace workspace, AgentTask task, WorkItem item)
+    {
+        try
+        {
+            await workspace.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A cleanup failure is logged; it must not change the attempt's outcome.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.WorkspaceDisposeFailed(_logger, task.Id, item.Attempt, ex);
+        }
+    }
+
+    private void Publish(
+        AgentEventKind kind,
+        TaskRuntime? runtime,
+        WorkItem? item = null,
+        TaskState? state = null,
+        string? message = null,
+        TimeSpan? delay = null,
+        RunResult? result = null)
+    {
+        if (!_events.HasWatchers)
+        {
+            return;
+        }
+
+        _events.Publish(new AgentEvent
+        {
+            Kind = kind,
+            RunId = RunId,
+            Timestamp = _time.GetUtcNow(),
+            TaskId = runtime?.Task.Id,
+            Attempt = item?.Attempt,
+            Lane = item?.Lane,
+            State = state,
+            Message = message,
+            Delay = delay,
+            Result = result,
+        });
+    }
+
+    /// <summary>The logging scope of one attempt: structured, so log sinks can filter by task.</summary>
+    private sealed class AttemptScope(string runId, string taskId, int attempt, int lane) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 4;
+
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("RunId", runId),
+            1 => new("TaskId", taskId),
+            2 => new("Attempt", attempt),
+            3 => new("Lane", lane),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"Run {runId} task {taskId} attempt {attempt} lane {lane}";
+    }
+}

@@ -1,0 +1,42 @@
+namespace ParallelAgents.Sdk;
+
+/// <summary>How a run ended: the final state of every task.</summary>
+public sealed class RunResult
+{
+    /// <summary>The run's id, also carried by its events, logs, branches and containers.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>Every task's result, in plan order.</summary>
+    public required IReadOnlyList<TaskResult> Tasks { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the run ended.</summary>
+    public required DateTimeOffset CompletedAt { get; init; }
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Duration => CompletedAt - StartedAt;
+
+    /// <summary>Whether the run was cancelled before every task ended on its own.</summary>
+    public bool WasCancelled { get; init; }
+
+    /// <summary>Whether every task succeeded.</summary>
+    public bool Succeeded => Tasks.All(t => t.State == TaskState.Succeeded);
+
+    /// <summary>Gets the result of the task with the given id.</summary>
+    /// <param name="taskId">The task's id.</param>
+    /// <exception cref="KeyNotFoundException">The run had no task with that id.</exception>
+    public TaskResult this[string taskId] =>
+        Tasks.FirstOrDefault(t => string.Equals(t.TaskId, taskId, StringComparison.Ordinal))
+        ?? throw new KeyNotFoundException($"The run had no task with id '{taskId}'.");
+
+    /// <summary>How many tasks ended in the given state.</summary>
+    /// <param name="state">The state to count.</param>
+    /// <returns>The number of tasks in that state.</returns>
+    public int Count(TaskState state) => Tasks.Count(t => t.State == state);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"Run {RunId}: {Count(TaskState.Succeeded)} succeeded, {Count(TaskState.Failed)} failed, {Count(TaskState.Skipped)} skipped, {Count(TaskState.Cancelled)} cancelled in {Duration}";
+}
