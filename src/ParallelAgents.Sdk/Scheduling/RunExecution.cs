@@ -159,15 +159,16 @@ internal sealed class RunExecution
         DateTimeOffset startedAt = _time.GetUtcNow();
         long startedTimestamp = _time.GetTimestamp();
         runtime.MarkStarted(startedAt, startedTimestamp);
-        Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
-        Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
 
-        // Only attempts that can be stopped by something other than the run pay for a linked token.
+        // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
+        // clock starts before the start is announced, so a watcher that reacts to the event sees it running.
         CancellationTokenSource? timeoutCts = task.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : null;
         CancellationTokenSource? attemptCts = runtime.Siblings is not null || timeoutCts is not null
             ? CancellationTokenSource.CreateLinkedTokenSource(runToken, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
             : null;
         CancellationToken token = attemptCts?.Token ?? runToken;
+        Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
 
         AgentOutcome? outcome = null;
         Exception? exception = null;
@@ -287,20 +288,20 @@ internal sealed class RunExecution
     {
         TimeSpan delay = _options.Retry.DelayBefore(item.Attempt + 1);
         runtime.SetState(TaskState.Retrying);
+
+        // The backoff waits off the workers, so a retrying task does not hold an agent slot. Its timer starts
+        // before the retry is announced, so a watcher that reacts to the event finds it already counting.
+        Task backoff = delay > TimeSpan.Zero ? Task.Delay(delay, _time, runToken) : Task.CompletedTask;
         Log.Retrying(_logger, runtime.Task.Id, item.Attempt, delay, error, exception);
         Publish(AgentEventKind.TaskRetrying, runtime, item, TaskState.Retrying, error, delay);
-        _ = RequeueAfterAsync(runtime, item with { Attempt = item.Attempt + 1, PreviousError = error }, delay, runToken);
+        _ = RequeueAfterAsync(runtime, item with { Attempt = item.Attempt + 1, PreviousError = error }, backoff);
     }
 
-    private async Task RequeueAfterAsync(TaskRuntime runtime, WorkItem next, TimeSpan delay, CancellationToken runToken)
+    private async Task RequeueAfterAsync(TaskRuntime runtime, WorkItem next, Task backoff)
     {
-        // The backoff waits off the workers, so a retrying task does not hold an agent slot.
         try
         {
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _time, runToken).ConfigureAwait(false);
-            }
+            await backoff.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
