@@ -130,12 +130,7 @@ public sealed class AgentEngine : IAsyncDisposable
 
             SourceLocation? where = task.FieldLocations?.Fields.GetValueOrDefault("isolation") ?? task.Location;
             string known = _providers.Count == 0 ? "none" : string.Join(", ", _providers.Keys.Order(StringComparer.Ordinal));
-            string how = name switch
-            {
-                IsolationNames.Worktree => "register it with UseWorktreeIsolation() or UseIsolation(provider)",
-                IsolationNames.Container => "register it with UseContainerIsolation() or UseIsolation(provider)",
-                _ => $"register a provider named '{name}' with UseIsolation(provider)",
-            };
+            string how = $"register a provider named '{name}' with ParallelAgentsBuilder.UseIsolation(provider)";
             string what = task.Isolation is null ? $"uses the default isolation '{name}'" : $"asks for isolation '{name}'";
             problems.Add(new TaskPlanProblem(where, task.Id,
                 $"task '{task.Id}' {what}, but the engine has no such provider (it has: {known}); {how}."));

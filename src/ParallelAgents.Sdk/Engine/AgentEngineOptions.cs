@@ -30,7 +30,7 @@ public sealed class AgentEngineOptions
     {
         if (MaxParallelAgents is < 1 or > MaxParallelAgentsLimit)
         {
-            problems.Add($"MaxParallelAgents must be from 1 to {MaxParallelAgentsLimit}, not {MaxParallelAgents}.");
+            problems.Add($"MaxParallelAgents must be from 1 to 1,024, not {MaxParallelAgents}.");
         }
 
         if (CancellationGracePeriod < TimeSpan.Zero)

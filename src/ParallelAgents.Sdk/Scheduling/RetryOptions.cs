@@ -30,15 +30,20 @@ public sealed class RetryOptions
     public bool UseJitter { get; set; } = true;
 
     /// <summary>Decides whether an exception thrown by an agent is transient.</summary>
-    /// <value>The default is <see langword="null"/>: <see cref="TransientAgentException"/>, <see cref="TimeoutException"/>,
-    /// <see cref="System.Net.Http.HttpRequestException"/> and a cancellation the engine did not ask for (such as an
-    /// HTTP client's timeout) are transient; anything else is not.</value>
+    /// <value>The default is <see langword="null"/>: <see cref="IsTransientByDefault(Exception)"/> decides.</value>
     public Func<Exception, bool>? ShouldRetryException { get; set; }
 
     internal bool IsTransient(Exception exception) =>
         ShouldRetryException?.Invoke(exception) ?? IsTransientByDefault(exception);
 
-    internal static bool IsTransientByDefault(Exception exception) => exception is
+    /// <summary>The default classification: <see cref="TransientAgentException"/>, <see cref="TimeoutException"/>,
+    /// <see cref="System.Net.Http.HttpRequestException"/> and <see cref="OperationCanceledException"/> (a cancellation the
+    /// engine did not ask for, such as an HTTP client's timeout) are transient.</summary>
+    /// <remarks>Compose it in <see cref="ShouldRetryException"/> to add cases:
+    /// <c>ex => ex is IOException || RetryOptions.IsTransientByDefault(ex)</c>.</remarks>
+    /// <param name="exception">The exception an agent threw.</param>
+    /// <returns><see langword="true"/> when another attempt may succeed.</returns>
+    public static bool IsTransientByDefault(Exception exception) => exception is
         TransientAgentException or TimeoutException or System.Net.Http.HttpRequestException or OperationCanceledException;
 
     internal TimeSpan DelayBefore(int nextAttempt)

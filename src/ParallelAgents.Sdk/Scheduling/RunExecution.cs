@@ -19,6 +19,8 @@ internal sealed class RunExecution
     private readonly ILogger _logger;
     private readonly EventHub _events;
     private readonly TaskRuntime[] _tasks;
+    private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
+
     private readonly Channel<WorkItem> _ready;
     private int _unfinished;
 
@@ -305,7 +307,7 @@ internal sealed class RunExecution
         }
         catch (OperationCanceledException)
         {
-            LaneCancelled(runtime, "the run was cancelled while the task waited to retry");
+            LaneCancelled(runtime, CancelledWhileRetrying);
             return;
         }
 
@@ -317,7 +319,7 @@ internal sealed class RunExecution
         runtime.SetState(TaskState.Queued);
         if (!_ready.Writer.TryWrite(next))
         {
-            LaneCancelled(runtime, "the run was cancelled while the task waited to retry");
+            LaneCancelled(runtime, CancelledWhileRetrying);
         }
     }
 
@@ -446,7 +448,7 @@ internal sealed class RunExecution
             string reason = state switch
             {
                 TaskState.Running => $"cancelled with the run; the agent did not stop within the grace period of {_options.CancellationGracePeriod}",
-                TaskState.Retrying => "cancelled with the run while the task waited to retry",
+                TaskState.Retrying => CancelledWhileRetrying,
                 _ when wasCancelled => "the run was cancelled before the task started",
                 _ => "the task never became ready",
             };

@@ -21,9 +21,10 @@ public enum TaskState
     /// <summary>Every attempt failed, or one failed for a reason that retrying cannot fix. Final.</summary>
     Failed = 5,
 
-    /// <summary>Not run because a task it depends on failed, was skipped or was cancelled. Final.</summary>
+    /// <summary>Not run because a task it depends on failed or was skipped. Final.</summary>
     Skipped = 6,
 
-    /// <summary>Stopped, or never started, because the run was cancelled. Final.</summary>
+    /// <summary>Stopped, or never started, because the run was cancelled (tasks that depend on a cancelled task are
+    /// cancelled too, not skipped). Final.</summary>
     Cancelled = 7,
 }
