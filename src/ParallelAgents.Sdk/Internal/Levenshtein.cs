@@ -38,12 +38,23 @@ internal static class Levenshtein
     }
 
     /// <summary>The candidate closest to <paramref name="value"/>, if it is close enough to be a likely typo.</summary>
+    /// <remarks>
+    /// The distance ignores case, so a candidate that differs only in case (<c>Id</c> for <c>id</c>) is suggested.
+    /// A candidate is never suggested when every character of either word would have to change: for a word of
+    /// one or two letters almost anything is two edits away, and such a suggestion only misleads.
+    /// </remarks>
     public static string? Nearest(string value, IEnumerable<string> candidates)
     {
         string? best = null;
         int bestDistance = int.MaxValue;
         foreach (string candidate in candidates)
         {
+            if (string.Equals(value, candidate, StringComparison.Ordinal))
+            {
+                // The value is itself a candidate: there is nothing to correct.
+                return null;
+            }
+
             int distance = Distance(value, candidate);
             if (distance < bestDistance)
             {
@@ -52,7 +63,12 @@ internal static class Levenshtein
             }
         }
 
-        int allowed = Math.Max(2, Math.Min(value.Length, best?.Length ?? 0) / 3);
-        return best is not null && bestDistance > 0 && bestDistance <= allowed ? best : null;
+        if (best is null)
+        {
+            return null;
+        }
+
+        int allowed = Math.Max(2, Math.Min(value.Length, best.Length) / 3);
+        return bestDistance <= allowed && bestDistance < value.Length && bestDistance < best.Length ? best : null;
     }
 }

@@ -75,4 +75,7 @@ internal sealed class TaskFieldLocations
     public Dictionary<string, SourceLocation> Fields { get; } = new(StringComparer.Ordinal);
 
     public List<SourceLocation> DependencyItems { get; } = [];
+
+    /// <summary>The fields whose values the parser already reported as unusable, so they are not reported again as missing.</summary>
+    public HashSet<string> Invalid { get; } = new(StringComparer.Ordinal);
 }

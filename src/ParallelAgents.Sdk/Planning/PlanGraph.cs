@@ -45,25 +45,27 @@ internal sealed class PlanGraph
             }
         }
 
-        // Kahn's algorithm; the plan is known to be acyclic.
+        // Kahn's algorithm; the plan is known to be acyclic. The ready set is taken lowest index first (a FIFO
+        // queue would not be), so ties keep the plan's order and a plan already in dependency order is unchanged.
         var order = new int[n];
-        int head = 0, tail = 0;
+        var ready = new PriorityQueue<int, int>(n);
         for (int i = 0; i < n; i++)
         {
             if (remainingDependencies[i] == 0)
             {
-                order[tail++] = i;
+                ready.Enqueue(i, i);
             }
         }
 
-        while (head < tail)
+        int count = 0;
+        while (ready.TryDequeue(out int node, out _))
         {
-            int node = order[head++];
+            order[count++] = node;
             foreach (int dependent in dependentLists[node])
             {
                 if (--remainingDependencies[dependent] == 0)
                 {
-                    order[tail++] = dependent;
+                    ready.Enqueue(dependent, dependent);
                 }
             }
         }

@@ -31,7 +31,8 @@ public sealed class TaskPlan
     /// <summary>The plan's tasks, in the order they were given.</summary>
     public IReadOnlyList<AgentTask> Tasks { get; }
 
-    /// <summary>The file the plan was loaded from, or <see langword="null"/> for a plan parsed from text or built in code.</summary>
+    /// <summary>The file the plan was loaded from (or the source path given to <see cref="Parse(string, string?)"/>), or
+    /// <see langword="null"/> for a plan parsed without one or built in code.</summary>
     public string? SourcePath { get; }
 
     internal PlanGraph Graph { get; }

@@ -1,7 +1,7 @@
 using System.Globalization;
 
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace ParallelAgents.Sdk;
 
@@ -11,6 +11,11 @@ namespace ParallelAgents.Sdk;
 /// on YAML (ranges, duplicates, dependencies) are checked by <see cref="TaskPlanValidator"/> for code-built
 /// plans and parsed plans alike.
 /// </summary>
+/// <remarks>
+/// The file is read from YamlDotNet's event stream into a small tree of its own rather than with
+/// <c>YamlStream</c>, because <c>YamlStream</c> stops at the first repeated key; here a repeated field is
+/// one more problem among the others, so every problem is still reported at once.
+/// </remarks>
 internal sealed class TaskPlanParser
 {
     internal static readonly string[] TaskFields =
@@ -20,6 +25,9 @@ internal sealed class TaskPlanParser
     ];
 
     internal static readonly string[] PlanFields = ["tasks"];
+
+    // Deeper nesting has no meaning in a task file; the limit keeps a hostile file from exhausting the stack.
+    private const int MaxDepth = 64;
 
     private readonly string? _path;
     private readonly List<TaskPlanProblem> _problems = [];
@@ -36,48 +44,51 @@ internal sealed class TaskPlanParser
     private List<AgentTask> ParseDocument(string yaml)
     {
         var tasks = new List<AgentTask>();
-        var stream = new YamlStream();
+        List<Node> documents;
         try
         {
-            stream.Load(new StringReader(yaml));
+            documents = TreeReader.ReadDocuments(yaml);
         }
         catch (YamlException ex)
         {
-            string reason = ex.InnerException is YamlException inner ? inner.Message : ex.Message;
-            _problems.Add(new TaskPlanProblem(At(ex.Start), null,
-                $"YAML syntax error: {reason}. Fix the YAML at this position (check indentation, colons and quotes)."));
+            _problems.Add(SyntaxProblem(yaml, ex));
             return tasks;
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" or "~" or "null" })
+        if (documents.Count == 0 || documents[0] is ScalarNode first && IsNull(first))
         {
             return tasks;
         }
 
-        if (stream.Documents.Count > 1)
+        if (documents.Count > 1)
         {
-            _problems.Add(new TaskPlanProblem(At(stream.Documents[1].RootNode.Start), null,
+            _problems.Add(new TaskPlanProblem(At(documents[1].Start), null,
                 "the file has more than one YAML document; put every task under one 'tasks:' list."));
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (documents[0] is not MappingNode root)
         {
-            _problems.Add(new TaskPlanProblem(At(stream.Documents[0].RootNode.Start), null,
+            _problems.Add(new TaskPlanProblem(At(documents[0].Start), null,
                 "the plan must be a mapping with a 'tasks:' list at the top level."));
             return tasks;
         }
 
-        YamlNode? tasksNode = null;
-        foreach ((YamlNode keyNode, YamlNode value) in root.Children)
+        Node? tasksNode = null;
+        foreach ((Node keyNode, Node value) in root.Entries)
         {
             string? key = KeyOf(keyNode);
-            if (key == "tasks")
+            if (key != "tasks")
             {
-                tasksNode = value;
+                UnknownField(keyNode, key, PlanFields, "the plan", null);
+            }
+            else if (tasksNode is not null)
+            {
+                _problems.Add(new TaskPlanProblem(At(keyNode.Start), null,
+                    "'tasks' appears twice at the top level; put every task under one 'tasks:' list."));
             }
             else
             {
-                UnknownField(keyNode, key, PlanFields, "the plan", null);
+                tasksNode = value;
             }
         }
 
@@ -86,10 +97,10 @@ internal sealed class TaskPlanParser
             case null:
                 _problems.Add(new TaskPlanProblem(At(root.Start), null, "the plan has no 'tasks:' list; add one with at least one task."));
                 break;
-            case YamlScalarNode scalar when IsNull(scalar):
+            case ScalarNode scalar when IsNull(scalar):
                 break;
-            case YamlSequenceNode sequence:
-                foreach (YamlNode item in sequence.Children)
+            case SequenceNode sequence:
+                foreach (Node item in sequence.Items)
                 {
                     AgentTask? task = ParseTask(item);
                     if (task is not null)
@@ -108,9 +119,44 @@ internal sealed class TaskPlanParser
         return tasks;
     }
 
-    private AgentTask? ParseTask(YamlNode node)
+    private TaskPlanProblem SyntaxProblem(string yaml, YamlException ex)
     {
-        if (node is not YamlMappingNode mapping)
+        string reason = (ex.InnerException is YamlException inner ? inner.Message : ex.Message).TrimEnd('.');
+        Mark start = ex.Start;
+
+        // YamlDotNet reports a tab in the indentation at the start of the enclosing mapping; point at the tab.
+        if (reason.Contains("tab", StringComparison.OrdinalIgnoreCase)
+            && FindIndentationTab(yaml, (int)Math.Max(1, start.Line)) is { } tab)
+        {
+            return new TaskPlanProblem(new SourceLocation(_path, tab.Line, tab.Column), null,
+                "YAML syntax error: a tab is used for indentation. Indent with spaces only.");
+        }
+
+        return new TaskPlanProblem(At(start), null,
+            $"YAML syntax error: {reason}. Fix the YAML at this position (check indentation, colons and quotes).");
+    }
+
+    private static (int Line, int Column)? FindIndentationTab(string yaml, int fromLine)
+    {
+        string[] lines = yaml.Split('\n');
+        for (int i = fromLine - 1; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            for (int c = 0; c < line.Length && line[c] is ' ' or '\t'; c++)
+            {
+                if (line[c] == '\t')
+                {
+                    return (i + 1, c + 1);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private AgentTask? ParseTask(Node node)
+    {
+        if (node is not MappingNode mapping)
         {
             _problems.Add(new TaskPlanProblem(At(node.Start), null,
                 "each entry under 'tasks' must be a mapping of fields such as 'id:' and 'instructions:'."));
@@ -118,66 +164,82 @@ internal sealed class TaskPlanParser
         }
 
         var locations = new TaskFieldLocations();
-        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        string? id = null;
-        foreach ((YamlNode keyNode, YamlNode value) in mapping.Children)
-        {
-            string? key = KeyOf(keyNode);
-            if (key is not null && Array.IndexOf(TaskFields, key) >= 0)
-            {
-                if (values.ContainsKey(key))
-                {
-                    _problems.Add(new TaskPlanProblem(At(keyNode.Start), null, $"field '{key}' appears twice in one task; keep one."));
-                    continue;
-                }
-
-                values[key] = value;
-                locations.Fields[key] = At(value.Start);
-                if (key == "id" && value is YamlScalarNode { Value: { } idValue } && !IsNull((YamlScalarNode)value))
-                {
-                    id = idValue;
-                }
-            }
-        }
-
-        // Unknown fields are reported after the id is known, so the message can name the task.
-        foreach ((YamlNode keyNode, _) in mapping.Children)
+        var values = new Dictionary<string, Node>(StringComparer.Ordinal);
+        var repeated = new List<(Node Key, string Name)>();
+        foreach ((Node keyNode, Node value) in mapping.Entries)
         {
             string? key = KeyOf(keyNode);
             if (key is null || Array.IndexOf(TaskFields, key) < 0)
             {
-                UnknownField(keyNode, key, TaskFields, id is null ? "a task" : $"task '{id}'", id);
+                continue;
+            }
+
+            if (!values.TryAdd(key, value))
+            {
+                repeated.Add((keyNode, key));
+                continue;
+            }
+
+            // An empty plain value has no text of its own to point at; its key does.
+            locations.Fields[key] = At(value is ScalarNode { Value: "", Style: ScalarStyle.Plain } ? keyNode.Start : value.Start);
+        }
+
+        string? id = null;
+        if (values.TryGetValue("id", out Node? idNode))
+        {
+            if (idNode is ScalarNode idScalar)
+            {
+                id = IsNull(idScalar) ? null : idScalar.Value;
+            }
+            else
+            {
+                locations.Invalid.Add("id");
+                _problems.Add(new TaskPlanProblem(At(idNode.Start), null,
+                    $"'id' must be text such as 'backend-api', not a {Describe(idNode)}."));
             }
         }
 
-        if (values.TryGetValue("id", out YamlNode? idNode) && id is null)
+        string owner = id is null ? "a task" : $"task '{id}'";
+
+        // Unknown and repeated fields are reported after the id is known, so the message can name the task.
+        foreach ((Node keyNode, _) in mapping.Entries)
         {
-            _problems.Add(new TaskPlanProblem(At(idNode.Start), null, "'id' must be text such as 'backend-api'."));
+            string? key = KeyOf(keyNode);
+            if (key is null || Array.IndexOf(TaskFields, key) < 0)
+            {
+                UnknownField(keyNode, key, TaskFields, owner, id);
+            }
+        }
+
+        foreach ((Node keyNode, string name) in repeated)
+        {
+            _problems.Add(new TaskPlanProblem(At(keyNode.Start), id,
+                $"field '{name}' appears twice in {owner}; keep one."));
         }
 
         return new AgentTask
         {
             Id = id ?? string.Empty,
-            Instructions = String(values, "instructions", id) ?? string.Empty,
-            AgentCount = Integer(values, "agent_count", id) ?? 1,
-            Isolation = String(values, "isolation", id),
-            Dependencies = StringList(values, "dependencies", id, locations.DependencyItems),
-            Priority = Priority(values, id),
-            EstimatedHours = Number(values, "estimated_hours", id),
-            SuccessCriteria = StringList(values, "success_criteria", id, null),
-            Checks = StringList(values, "checks", id, null),
-            Timeout = Duration(values, id),
-            MaxAttempts = Integer(values, "max_attempts", id),
+            Instructions = String(values, "instructions", id, locations) ?? string.Empty,
+            AgentCount = Integer(values, "agent_count", id, locations) ?? 1,
+            Isolation = String(values, "isolation", id, locations),
+            Dependencies = StringList(values, "dependencies", id, locations, locations.DependencyItems),
+            Priority = Priority(values, id, locations),
+            EstimatedHours = Number(values, "estimated_hours", id, locations),
+            SuccessCriteria = StringList(values, "success_criteria", id, locations, null),
+            Checks = StringList(values, "checks", id, locations, null),
+            Timeout = Duration(values, id, locations),
+            MaxAttempts = Integer(values, "max_attempts", id, locations),
             Location = At(mapping.Start),
             FieldLocations = locations,
         };
     }
 
-    private void UnknownField(YamlNode keyNode, string? key, string[] known, string owner, string? taskId)
+    private void UnknownField(Node keyNode, string? key, string[] known, string owner, string? taskId)
     {
         if (key is null)
         {
-            _problems.Add(new TaskPlanProblem(At(keyNode.Start), taskId, $"field names in {owner} must be plain text."));
+            _problems.Add(new TaskPlanProblem(At(keyNode.Start), taskId, $"field names in {owner} must be plain text, not a {Describe(keyNode)}."));
             return;
         }
 
@@ -188,25 +250,25 @@ internal sealed class TaskPlanParser
         _problems.Add(new TaskPlanProblem(At(keyNode.Start), taskId, $"unknown field '{key}' in {owner}; {hint}"));
     }
 
-    private string? String(Dictionary<string, YamlNode> values, string field, string? id)
+    private string? String(Dictionary<string, Node> values, string field, string? id, TaskFieldLocations locations)
     {
-        if (!values.TryGetValue(field, out YamlNode? node))
+        if (!values.TryGetValue(field, out Node? node))
         {
             return null;
         }
 
-        if (node is YamlScalarNode scalar)
+        if (node is ScalarNode scalar)
         {
             return IsNull(scalar) ? null : scalar.Value;
         }
 
-        _problems.Add(new TaskPlanProblem(At(node.Start), id, $"'{field}' must be text, not a {Describe(node)}."));
+        Invalid(locations, field, node, id, $"'{field}' must be text, not a {Describe(node)}.");
         return null;
     }
 
-    private int? Integer(Dictionary<string, YamlNode> values, string field, string? id)
+    private int? Integer(Dictionary<string, Node> values, string field, string? id, TaskFieldLocations locations)
     {
-        string? text = String(values, field, id);
+        string? text = String(values, field, id, locations);
         if (text is null)
         {
             return null;
@@ -217,13 +279,13 @@ internal sealed class TaskPlanParser
             return value;
         }
 
-        _problems.Add(new TaskPlanProblem(At(values[field].Start), id, $"'{field}' must be a whole number, not '{text}'."));
+        Invalid(locations, field, values[field], id, $"'{field}' must be a whole number such as 1 or 3, not '{text}'.");
         return null;
     }
 
-    private double? Number(Dictionary<string, YamlNode> values, string field, string? id)
+    private double? Number(Dictionary<string, Node> values, string field, string? id, TaskFieldLocations locations)
     {
-        string? text = String(values, field, id);
+        string? text = String(values, field, id, locations);
         if (text is null)
         {
             return null;
@@ -234,13 +296,13 @@ internal sealed class TaskPlanParser
             return value;
         }
 
-        _problems.Add(new TaskPlanProblem(At(values[field].Start), id, $"'{field}' must be a number such as 4 or 1.5, not '{text}'."));
+        Invalid(locations, field, values[field], id, $"'{field}' must be a number such as 4 or 1.5, not '{text}'.");
         return null;
     }
 
-    private TaskPriority Priority(Dictionary<string, YamlNode> values, string? id)
+    private TaskPriority Priority(Dictionary<string, Node> values, string? id, TaskFieldLocations locations)
     {
-        string? text = String(values, "priority", id);
+        string? text = String(values, "priority", id, locations);
         switch (text?.Trim().ToLowerInvariant())
         {
             case null:
@@ -253,15 +315,14 @@ internal sealed class TaskPlanParser
             default:
                 string? nearest = Levenshtein.Nearest(text!.Trim().ToLowerInvariant(), ["high", "medium", "low"]);
                 string hint = nearest is null ? string.Empty : $" (did you mean '{nearest}'?)";
-                _problems.Add(new TaskPlanProblem(At(values["priority"].Start), id,
-                    $"invalid priority '{text}'{hint}; use high, medium or low."));
+                Invalid(locations, "priority", values["priority"], id, $"invalid priority '{text}'{hint}; use high, medium or low.");
                 return TaskPriority.Medium;
         }
     }
 
-    private TimeSpan? Duration(Dictionary<string, YamlNode> values, string? id)
+    private TimeSpan? Duration(Dictionary<string, Node> values, string? id, TaskFieldLocations locations)
     {
-        string? text = String(values, "timeout", id);
+        string? text = String(values, "timeout", id, locations);
         if (text is null)
         {
             return null;
@@ -272,53 +333,201 @@ internal sealed class TaskPlanParser
             return value;
         }
 
-        _problems.Add(new TaskPlanProblem(At(values["timeout"].Start), id,
-            $"invalid timeout '{text}'; write a duration with its unit, such as 90s, 30m, 1h30m or 01:30:00."));
+        Invalid(locations, "timeout", values["timeout"], id,
+            $"invalid timeout '{text}'; write a duration with its unit, such as 90s, 30m, 1h30m or 01:30:00.");
         return null;
     }
 
-    private List<string> StringList(Dictionary<string, YamlNode> values, string field, string? id, List<SourceLocation>? itemLocations)
+    private List<string> StringList(Dictionary<string, Node> values, string field, string? id, TaskFieldLocations locations, List<SourceLocation>? itemLocations)
     {
         var result = new List<string>();
-        if (!values.TryGetValue(field, out YamlNode? node) || node is YamlScalarNode { } nullNode && IsNull(nullNode))
+        if (!values.TryGetValue(field, out Node? node) || node is ScalarNode nullNode && IsNull(nullNode))
         {
             return result;
         }
 
-        if (node is not YamlSequenceNode sequence)
+        if (node is not SequenceNode sequence)
         {
-            _problems.Add(new TaskPlanProblem(At(node.Start), id,
-                $"'{field}' must be a list, such as [a, b] or one '- item' per line, not a {Describe(node)}."));
+            Invalid(locations, field, node, id,
+                $"'{field}' must be a list, such as [a, b] or one '- item' per line, not a {Describe(node)}.");
             return result;
         }
 
-        foreach (YamlNode item in sequence.Children)
+        foreach (Node item in sequence.Items)
         {
-            if (item is YamlScalarNode scalar && !IsNull(scalar) && scalar.Value is { } value)
+            if (item is ScalarNode scalar && !IsNull(scalar))
             {
-                result.Add(value);
+                result.Add(scalar.Value);
                 itemLocations?.Add(At(item.Start));
             }
             else
             {
-                _problems.Add(new TaskPlanProblem(At(item.Start), id, $"each item of '{field}' must be text, not a {Describe(item)}."));
+                _problems.Add(new TaskPlanProblem(At(item.Start), id,
+                    item is ScalarNode
+                        ? $"an item of '{field}' is empty; write text there or remove the '-'."
+                        : $"each item of '{field}' must be text, not a {Describe(item)}."));
             }
         }
 
         return result;
     }
 
-    private static string? KeyOf(YamlNode keyNode) => keyNode is YamlScalarNode { Value: { } key } ? key : null;
-
-    private static bool IsNull(YamlScalarNode scalar) =>
-        scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
-
-    private static string Describe(YamlNode node) => node switch
+    /// <summary>Reports a field whose value is unusable, and remembers it so the validator does not report it again as missing.</summary>
+    private void Invalid(TaskFieldLocations locations, string field, Node node, string? id, string message)
     {
-        YamlMappingNode => "mapping",
-        YamlSequenceNode => "list",
+        locations.Invalid.Add(field);
+        _problems.Add(new TaskPlanProblem(At(node.Start), id, message));
+    }
+
+    private static string? KeyOf(Node keyNode) => keyNode is ScalarNode { Value: var key } ? key : null;
+
+    private static bool IsNull(ScalarNode scalar) =>
+        scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
+
+    private static string Describe(Node node) => node switch
+    {
+        MappingNode => "mapping",
+        SequenceNode => "list",
         _ => "value",
     };
 
     private SourceLocation At(Mark mark) => new(_path, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+
+    private abstract class Node(Mark start)
+    {
+        public Mark Start { get; } = start;
+    }
+
+    private sealed class ScalarNode(Mark start, string value, ScalarStyle style) : Node(start)
+    {
+        public string Value { get; } = value;
+
+        public ScalarStyle Style { get; } = style;
+    }
+
+    private sealed class SequenceNode(Mark start) : Node(start)
+    {
+        public List<Node> Items { get; } = [];
+    }
+
+    private sealed class MappingNode(Mark start) : Node(start)
+    {
+        // A list, not a dictionary: a repeated key is reported as a problem rather than ending the parse.
+        public List<(Node Key, Node Value)> Entries { get; } = [];
+    }
+
+    /// <summary>Builds the tree of each document from YamlDotNet's parsing events.</summary>
+    private sealed class TreeReader
+    {
+        private readonly Parser _parser;
+        private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
+
+        // The collections being read, innermost on top, so that a failure can point at an unclosed '[' or '{'.
+        private readonly Stack<NodeEvent> _open = new();
+        private Mark _last = Mark.Empty;
+
+        private TreeReader(string yaml) => _parser = new Parser(new StringReader(yaml));
+
+        public static List<Node> ReadDocuments(string yaml)
+        {
+            var reader = new TreeReader(yaml);
+            var documents = new List<Node>();
+            reader.Next();
+            while (reader._parser.Current is not StreamEnd and not null)
+            {
+                if (reader._parser.Current is StreamStart or DocumentStart or DocumentEnd)
+                {
+                    reader.Next();
+                    continue;
+                }
+
+                reader._anchors.Clear();
+                documents.Add(reader.ReadNode(0));
+            }
+
+            return documents;
+        }
+
+        private void Next()
+        {
+            try
+            {
+                if (!_parser.MoveNext())
+                {
+                    throw new YamlException(_last, _last, "the YAML ends unexpectedly");
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                // YamlDotNet's scanner fails this way, rather than with a YamlException, on some unclosed flow
+                // collections (a '[' followed by block content); report it as the syntax error it is.
+                NodeEvent? flow = _open.FirstOrDefault(e => e is SequenceStart { Style: SequenceStyle.Flow } or MappingStart { Style: MappingStyle.Flow });
+                throw flow is not null
+                    ? new YamlException(flow.Start, flow.End, $"the '{(flow is SequenceStart ? '[' : '{')}' here is never closed", ex)
+                    : new YamlException(_last, _last, "the YAML cannot be read past this point; look for an unclosed '[' or '{' or a misplaced '-'", ex);
+            }
+
+            _last = _parser.Current?.End ?? _last;
+        }
+
+        private Node ReadNode(int depth)
+        {
+            ParsingEvent current = _parser.Current!;
+            if (depth > MaxDepth)
+            {
+                throw new YamlException(current.Start, current.End, $"the YAML is nested more than {MaxDepth} levels deep");
+            }
+
+            Node node;
+            switch (current)
+            {
+                case AnchorAlias alias:
+                    Next();
+                    return _anchors.TryGetValue(alias.Value.Value, out Node? target)
+                        ? target
+                        : throw new YamlException(alias.Start, alias.End, $"the alias '*{alias.Value.Value}' refers to no anchor '&{alias.Value.Value}' defined before it");
+                case Scalar scalar:
+                    Next();
+                    node = new ScalarNode(scalar.Start, scalar.Value, scalar.Style);
+                    break;
+                case SequenceStart sequenceStart:
+                    var sequence = new SequenceNode(current.Start);
+                    _open.Push(sequenceStart);
+                    Next();
+                    while (_parser.Current is not SequenceEnd)
+                    {
+                        sequence.Items.Add(ReadNode(depth + 1));
+                    }
+
+                    _open.Pop();
+                    Next();
+                    node = sequence;
+                    break;
+                case MappingStart mappingStart:
+                    var mapping = new MappingNode(current.Start);
+                    _open.Push(mappingStart);
+                    Next();
+                    while (_parser.Current is not MappingEnd)
+                    {
+                        Node key = ReadNode(depth + 1);
+                        Node value = ReadNode(depth + 1);
+                        mapping.Entries.Add((key, value));
+                    }
+
+                    _open.Pop();
+                    Next();
+                    node = mapping;
+                    break;
+                default:
+                    throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+            }
+
+            if (current is NodeEvent { Anchor.IsEmpty: false } withAnchor)
+            {
+                _anchors[withAnchor.Anchor.Value] = node;
+            }
+
+            return node;
+        }
+    }
 }

@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
-
 
 namespace ParallelAgents.Sdk;
 
@@ -28,11 +28,11 @@ internal static partial class TaskPlanValidator
             AgentTask task = tasks[i];
             if (task is null)
             {
-                problems.Add(new TaskPlanProblem(null, null, $"the task at position {i} is null."));
+                problems.Add(new TaskPlanProblem(null, null, $"the task at index {i} is null; remove it or put a task there."));
                 continue;
             }
 
-            CheckFields(task, problems);
+            CheckFields(task, i, problems);
             if (string.IsNullOrEmpty(task.Id))
             {
                 continue;
@@ -65,16 +65,20 @@ internal static partial class TaskPlanValidator
             {
                 string dependency = task.Dependencies![d];
                 SourceLocation? where = task.FieldLocations?.DependencyItems.ElementAtOrDefault(d) ?? At(task, "dependencies");
-                string owner = string.IsNullOrEmpty(task.Id) ? "this task" : $"task '{task.Id}'";
-                if (dependency == task.Id)
+                string owner = Owner(task, i);
+                if (dependency is null)
                 {
-                    problems.Add(new TaskPlanProblem(where, task.Id, $"{owner} depends on itself; remove '{dependency}' from its dependencies."));
+                    problems.Add(new TaskPlanProblem(where, NullIfEmpty(task.Id), $"{owner} has a null dependency; remove it."));
                 }
-                else if (!index.TryGetValue(dependency ?? string.Empty, out int target))
+                else if (dependency == task.Id)
                 {
-                    string? nearest = Levenshtein.Nearest(dependency ?? string.Empty, index.Keys);
+                    problems.Add(new TaskPlanProblem(where, NullIfEmpty(task.Id), $"{owner} depends on itself; remove '{dependency}' from its dependencies."));
+                }
+                else if (!index.TryGetValue(dependency, out int target))
+                {
+                    string? nearest = Levenshtein.Nearest(dependency, index.Keys);
                     string hint = nearest is not null ? $"did you mean '{nearest}'?" : "add that task or remove the dependency.";
-                    problems.Add(new TaskPlanProblem(where, task.Id,
+                    problems.Add(new TaskPlanProblem(where, NullIfEmpty(task.Id),
                         $"{owner} depends on '{dependency}', which is not a task in this plan; {hint}"));
                 }
                 else if (!resolved.Contains(target))
@@ -90,12 +94,16 @@ internal static partial class TaskPlanValidator
         return problems.Count == 0 ? PlanGraph.Build(tasks, dependencies) : null;
     }
 
-    private static void CheckFields(AgentTask task, List<TaskPlanProblem> problems)
+    private static void CheckFields(AgentTask task, int index, List<TaskPlanProblem> problems)
     {
-        string owner = string.IsNullOrEmpty(task.Id) ? "a task" : $"task '{task.Id}'";
+        string owner = Owner(task, index);
         if (string.IsNullOrEmpty(task.Id))
         {
-            problems.Add(new TaskPlanProblem(task.Location, null, "a task has no 'id'; give every task a unique id such as 'backend-api'."));
+            if (!IsReported(task, "id"))
+            {
+                problems.Add(new TaskPlanProblem(At(task, "id"), null,
+                    $"{owner} has no 'id'; give every task a unique id such as 'backend-api'."));
+            }
         }
         else if (task.Id.Length > MaxIdLength || !IdPattern().IsMatch(task.Id))
         {
@@ -103,7 +111,7 @@ internal static partial class TaskPlanValidator
                 $"invalid task id '{task.Id}': use at most {MaxIdLength} letters, digits, '.', '_' and '-', starting with a letter or digit (the id names the git branch agent/<id>)."));
         }
 
-        if (string.IsNullOrWhiteSpace(task.Instructions))
+        if (string.IsNullOrWhiteSpace(task.Instructions) && !IsReported(task, "instructions"))
         {
             problems.Add(new TaskPlanProblem(At(task, "instructions"), NullIfEmpty(task.Id),
                 $"{owner} has no 'instructions'; say what the agent should do."));
@@ -118,7 +126,7 @@ internal static partial class TaskPlanValidator
         if (task.EstimatedHours is { } hours && (hours < 0 || !double.IsFinite(hours)))
         {
             problems.Add(new TaskPlanProblem(At(task, "estimated_hours"), NullIfEmpty(task.Id),
-                $"estimated_hours of {owner} must be zero or more, not {hours}."));
+                $"estimated_hours of {owner} must be zero or more, not {hours.ToString(CultureInfo.InvariantCulture)}."));
         }
 
         if (task.Timeout is { } timeout && timeout <= TimeSpan.Zero)
@@ -139,7 +147,7 @@ internal static partial class TaskPlanValidator
             if (!IsolationPattern().IsMatch(normalized))
             {
                 problems.Add(new TaskPlanProblem(At(task, "isolation"), NullIfEmpty(task.Id),
-                    $"invalid isolation '{isolation}' in {owner}; use 'worktree', 'container' or the name of a registered isolation provider."));
+                    $"invalid isolation '{isolation}' in {owner}; use 'worktree', 'container' or the name of a registered isolation provider (letters, digits, '.', '_' and '-', starting with a letter or digit)."));
             }
             else if (normalized is not IsolationNames.Worktree and not IsolationNames.Container
                 && Levenshtein.Nearest(normalized, [IsolationNames.Worktree, IsolationNames.Container]) is { } nearest)
@@ -149,10 +157,26 @@ internal static partial class TaskPlanValidator
             }
         }
 
-        if (task.Dependencies is null || task.SuccessCriteria is null || task.Checks is null)
+        var nullLists = new List<string>(3);
+        if (task.Dependencies is null)
+        {
+            nullLists.Add(nameof(AgentTask.Dependencies));
+        }
+
+        if (task.SuccessCriteria is null)
+        {
+            nullLists.Add(nameof(AgentTask.SuccessCriteria));
+        }
+
+        if (task.Checks is null)
+        {
+            nullLists.Add(nameof(AgentTask.Checks));
+        }
+
+        if (nullLists.Count > 0)
         {
             problems.Add(new TaskPlanProblem(task.Location, NullIfEmpty(task.Id),
-                $"{owner} has a null list; use an empty list instead."));
+                $"{string.Join(", ", nullLists)} of {owner} is null; use an empty list instead."));
         }
     }
 
@@ -298,6 +322,14 @@ internal static partial class TaskPlanValidator
 
     private static SourceLocation? At(AgentTask task, string field) =>
         task.FieldLocations?.Fields.GetValueOrDefault(field) ?? task.Location;
+
+    /// <summary>How messages name a task: by id, or when it has none, by its position if there is no location in a file to point at.</summary>
+    private static string Owner(AgentTask task, int index) =>
+        !string.IsNullOrEmpty(task.Id) ? $"task '{task.Id}'"
+        : task.Location is null ? $"the task at index {index}"
+        : "a task";
+
+    private static bool IsReported(AgentTask task, string field) => task.FieldLocations?.Invalid.Contains(field) == true;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
