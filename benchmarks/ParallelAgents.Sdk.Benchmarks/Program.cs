@@ -1,0 +1,35 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using ParallelAgents.Sdk.Benchmarks;
+
+const string Usage = """
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan> [options]
+      dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
+                                           (e.g. --filter *Engine*, --job short, --list flat)
+      makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
+                                           makespan of simulated-latency tasks vs the lower bound
+    """;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+// Figures print the same on every machine.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+string[] rest = args[1..];
+switch (args[0].ToLowerInvariant())
+{
+    case "dispatch":
+        // Without a filter BenchmarkSwitcher would ask which benchmark to run; this project has one class.
+        string[] switcherArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*"];
+        BenchmarkSwitcher.FromTypes([typeof(DispatchBenchmarks)]).Run(switcherArgs);
+        return 0;
+    case "makespan":
+        return await MakespanHarness.RunAsync(rest);
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'");
+        Console.Error.WriteLine(Usage);
+        return 2;
+}
