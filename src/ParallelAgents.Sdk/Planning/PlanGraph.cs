@@ -3,8 +3,9 @@ namespace ParallelAgents.Sdk;
 /// <summary>The validated dependency graph of a plan, by task index, with what the scheduler needs precomputed.</summary>
 internal sealed class PlanGraph
 {
-    private PlanGraph(int[][] dependencies, int[][] dependents, double[] remainingPath, int[] topologicalOrder)
+    private PlanGraph(int[][] dependencies, int[][] dependents, double[] remainingPath, int[] topologicalOrder, int[] rank)
     {
+        Rank = rank;
         Dependencies = dependencies;
         Dependents = dependents;
         RemainingPath = remainingPath;
@@ -22,6 +23,11 @@ internal sealed class PlanGraph
 
     /// <summary>Every task index, each after all of its dependencies; ties keep the plan's order.</summary>
     public int[] TopologicalOrder { get; }
+
+    /// <summary>For each task, its place in the scheduler's order among ready tasks (lower starts first): higher priority
+    /// first, then the longer remaining path, then plan order. Computed once per plan so that comparing two ready
+    /// attempts is one integer comparison.</summary>
+    public int[] Rank { get; }
 
     /// <summary>How a task weighs on the critical path when it has no estimate.</summary>
     public const double DefaultWeight = 1.0;
@@ -83,6 +89,16 @@ internal sealed class PlanGraph
             remaining[node] = (tasks[node].EstimatedHours ?? DefaultWeight) + longest;
         }
 
-        return new PlanGraph(dependencies, [.. dependentLists.Select(l => l.ToArray())], remaining, order);
+        int[] byUrgency = [.. Enumerable.Range(0, n)
+            .OrderByDescending(i => tasks[i].Priority)
+            .ThenByDescending(i => remaining[i])
+            .ThenBy(i => i)];
+        var rank = new int[n];
+        for (int position = 0; position < n; position++)
+        {
+            rank[byUrgency[position]] = position;
+        }
+
+        return new PlanGraph(dependencies, [.. dependentLists.Select(l => l.ToArray())], remaining, order, rank);
     }
 }

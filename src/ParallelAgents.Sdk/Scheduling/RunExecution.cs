@@ -52,7 +52,7 @@ internal sealed class RunExecution
         _unfinished = _tasks.Length;
         _ready = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<WorkItem>
         {
-            Comparer = new WorkItemComparer(plan.Tasks, plan.Graph.RemainingPath),
+            Comparer = new WorkItemComparer(plan.Graph.Rank),
             // Every worker reads the ready queue.
             SingleReader = false,
             // Workers release dependents and retry timers re-queue attempts, from many threads.
@@ -124,8 +124,11 @@ internal sealed class RunExecution
             CompletedAt = _time.GetUtcNow(),
             WasCancelled = wasCancelled,
         };
-        Log.RunCompleted(_logger, RunId, result.Duration, result.Count(TaskState.Succeeded), result.Count(TaskState.Failed),
-            result.Count(TaskState.Skipped), result.Count(TaskState.Cancelled));
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            Log.RunCompleted(_logger, RunId, result.Duration, result.Count(TaskState.Succeeded), result.Count(TaskState.Failed),
+                result.Count(TaskState.Skipped), result.Count(TaskState.Cancelled));
+        }
         Publish(AgentEventKind.RunCompleted, null, result: result);
         return result;
     }
@@ -160,7 +163,7 @@ internal sealed class RunExecution
         runtime.SetState(TaskState.Running);
         DateTimeOffset startedAt = _time.GetUtcNow();
         long startedTimestamp = _time.GetTimestamp();
-        runtime.MarkStarted(startedAt, startedTimestamp);
+        runtime.MarkStarted(startedAt);
 
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
         // clock starts before the start is announced, so a watcher that reacts to the event sees it running.
@@ -195,7 +198,8 @@ internal sealed class RunExecution
                 PreviousError = item.PreviousError,
                 Logger = _logger,
             };
-            using (_logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)))
+            // A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
+            using (_logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null)
             {
                 outcome = await _agent.RunAsync(context, token).ConfigureAwait(false);
             }
@@ -217,13 +221,18 @@ internal sealed class RunExecution
         (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
         attemptCts?.Dispose();
         timeoutCts?.Dispose();
+
+        // One wall-clock reading per attempt; its end is derived from the monotonic clock, which is cheaper and
+        // cannot jump backwards.
+        TimeSpan duration = _time.GetElapsedTime(startedTimestamp);
+        DateTimeOffset endedAt = startedAt + duration;
         runtime.AddAttempt(new AttemptResult
         {
             Attempt = item.Attempt,
             Lane = item.Lane,
             Status = status,
             StartedAt = startedAt,
-            Duration = _time.GetElapsedTime(startedTimestamp),
+            Duration = duration,
             Error = error,
             IsTransient = transient,
             Exception = exception,
@@ -233,7 +242,7 @@ internal sealed class RunExecution
         switch (status)
         {
             case AttemptStatus.Succeeded:
-                TaskSucceeded(runtime, item, outcome!.Summary);
+                TaskSucceeded(runtime, item, outcome!.Summary, endedAt);
                 break;
             case AttemptStatus.Cancelled:
                 LaneCancelled(runtime, error!);
@@ -245,7 +254,7 @@ internal sealed class RunExecution
                 }
                 else
                 {
-                    LaneFailed(runtime, item, error!, exception);
+                    LaneFailed(runtime, item, error!, exception, endedAt);
                 }
 
                 break;
@@ -339,9 +348,9 @@ internal sealed class RunExecution
         }
     }
 
-    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary)
+    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now)
     {
-        if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, _time.GetUtcNow()))
+        if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, now))
         {
             return;
         }
@@ -360,7 +369,7 @@ internal sealed class RunExecution
         TaskFinished();
     }
 
-    private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception)
+    private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception, DateTimeOffset now)
     {
         if (runtime.IsFinal)
         {
@@ -375,7 +384,7 @@ internal sealed class RunExecution
         }
 
         string reason = runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error;
-        if (!runtime.TryFinalize(TaskState.Failed, reason, null, _time.GetUtcNow()))
+        if (!runtime.TryFinalize(TaskState.Failed, reason, null, now))
         {
             return;
         }

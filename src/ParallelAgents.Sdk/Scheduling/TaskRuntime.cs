@@ -1,9 +1,16 @@
 namespace ParallelAgents.Sdk;
 
 /// <summary>The mutable state of one task during one run; shared by the workers, so every change is atomic.</summary>
+/// <remarks>
+/// Lock-free and small on purpose: a run holds one per task until it ends, and every attempt touches it a few times.
+/// The attempts live in a copy-on-write array that is also the result's <see cref="TaskResult.Attempts"/>, and the
+/// final <see cref="TaskResult"/> is built once, when the task ends, and reused (dependents read it for their context).
+/// </remarks>
 internal sealed class TaskRuntime
 {
-    private readonly List<AttemptResult> _attempts = [];
+    private AttemptResult[] _attempts = [];
+    private TaskResult? _result;
+    private long _startedTicks;
     private int _state = (int)TaskState.Pending;
     private int _final;
 
@@ -33,19 +40,18 @@ internal sealed class TaskRuntime
 
     public CancellationTokenSource? Siblings { get; }
 
-    public long StartedTimestamp;
-
-    public DateTimeOffset? StartedAt { get; private set; }
-
-    public DateTimeOffset? CompletedAt { get; private set; }
-
-    public string? Error { get; private set; }
-
-    public string? Summary { get; private set; }
-
     public bool IsFinal => Volatile.Read(ref _final) != 0;
 
     public TaskState State => (TaskState)Volatile.Read(ref _state);
+
+    private DateTimeOffset? StartedAt
+    {
+        get
+        {
+            long ticks = Volatile.Read(ref _startedTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
 
     public void SetState(TaskState state)
     {
@@ -55,23 +61,21 @@ internal sealed class TaskRuntime
         }
     }
 
-    public void MarkStarted(DateTimeOffset now, long timestamp)
-    {
-        lock (_attempts)
-        {
-            if (StartedAt is null)
-            {
-                StartedAt = now;
-                StartedTimestamp = timestamp;
-            }
-        }
-    }
+    /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
+    public void MarkStarted(DateTimeOffset now) => Interlocked.CompareExchange(ref _startedTicks, now.UtcTicks, 0);
 
     public void AddAttempt(AttemptResult attempt)
     {
-        lock (_attempts)
+        AttemptResult[] current = Volatile.Read(ref _attempts);
+        while (true)
         {
-            _attempts.Add(attempt);
+            AttemptResult[] seen = Interlocked.CompareExchange(ref _attempts, [.. current, attempt], current);
+            if (ReferenceEquals(seen, current))
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -83,32 +87,51 @@ internal sealed class TaskRuntime
             return false;
         }
 
-        lock (_attempts)
-        {
-            Error = error;
-            Summary = summary;
-            CompletedAt = now;
-        }
-
+        DateTimeOffset? started = StartedAt;
         Volatile.Write(ref _state, (int)state);
+        Volatile.Write(ref _result, new TaskResult
+        {
+            TaskId = Task.Id,
+            State = state,
+            Attempts = Volatile.Read(ref _attempts),
+            StartedAt = started,
+            CompletedAt = now,
+            Duration = started is { } s ? now - s : TimeSpan.Zero,
+            Error = error,
+            Summary = summary,
+        });
         return true;
     }
 
+    /// <summary>The task's result so far; once the task is final, the same object until another attempt ends.</summary>
     public TaskResult ToResult()
     {
-        lock (_attempts)
+        AttemptResult[] attempts = Volatile.Read(ref _attempts);
+        TaskResult? result = Volatile.Read(ref _result);
+        if (result is null)
         {
-            return new TaskResult
-            {
-                TaskId = Task.Id,
-                State = State,
-                Attempts = [.. _attempts],
-                StartedAt = StartedAt,
-                CompletedAt = CompletedAt,
-                Duration = StartedAt is { } started && CompletedAt is { } completed ? completed - started : TimeSpan.Zero,
-                Error = Error,
-                Summary = Summary,
-            };
+            // Only reached for a task that has not ended, which a run's result never holds.
+            return new TaskResult { TaskId = Task.Id, State = State, Attempts = attempts, StartedAt = StartedAt };
         }
+
+        if (ReferenceEquals(result.Attempts, attempts))
+        {
+            return result;
+        }
+
+        // An attempt ended after the task did (a losing sibling, cancelled): refresh the kept result.
+        var refreshed = new TaskResult
+        {
+            TaskId = result.TaskId,
+            State = result.State,
+            Attempts = attempts,
+            StartedAt = result.StartedAt,
+            CompletedAt = result.CompletedAt,
+            Duration = result.Duration,
+            Error = result.Error,
+            Summary = result.Summary,
+        };
+        Interlocked.CompareExchange(ref _result, refreshed, result);
+        return refreshed;
     }
 }
