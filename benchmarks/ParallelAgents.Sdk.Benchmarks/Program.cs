@@ -3,11 +3,13 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
                                            makespan of simulated-latency tasks vs the lower bound
+      memory [BenchmarkDotNet options]     shared memory stores vs ConcurrentDictionary, a locked Dictionary and
+                                           rewriting a JSON file per update (every class named *Memory*)
     """;
 
 if (args.Length == 0)
@@ -25,6 +27,10 @@ switch (args[0].ToLowerInvariant())
         // Without a filter BenchmarkSwitcher would ask which benchmark to run; this project has one class.
         string[] switcherArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*"];
         BenchmarkSwitcher.FromTypes([typeof(DispatchBenchmarks)]).Run(switcherArgs);
+        return 0;
+    case "memory":
+        string[] memoryArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Memory*"];
+        BenchmarkSwitcher.FromAssembly(typeof(DispatchBenchmarks).Assembly).Run(memoryArgs);
         return 0;
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
