@@ -24,6 +24,10 @@ public sealed class AgentContext
     /// <summary>The attempt's isolated workspace, or <see langword="null"/> when the engine has no isolation provider.</summary>
     public IAgentWorkspace? Workspace { get; init; }
 
+    /// <summary>The store through which agents share discoveries, decisions and conflicts, or <see langword="null"/>
+    /// when the engine has none (see <see cref="ParallelAgentsBuilder.UseSharedMemory(ISharedMemory)"/>).</summary>
+    public ISharedMemory? Memory { get; init; }
+
     /// <summary>The results of the tasks this task depends on, each succeeded, with their summaries.</summary>
     /// <value>The default is empty.</value>
     public IReadOnlyList<TaskResult> Dependencies { get; init; } = [];

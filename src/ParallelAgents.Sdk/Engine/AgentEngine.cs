@@ -16,6 +16,7 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly AgentEngineOptions _options;
     private readonly IAgent _agent;
     private readonly Dictionary<string, IIsolationProvider> _providers;
+    private readonly ISharedMemory? _memory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EventHub _events;
@@ -28,12 +29,14 @@ public sealed class AgentEngine : IAsyncDisposable
         AgentEngineOptions options,
         IAgent agent,
         IEnumerable<IIsolationProvider> providers,
+        ISharedMemory? memory,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory)
     {
         _options = options;
         _agent = agent;
         _providers = providers.ToDictionary(p => p.Name.Trim().ToLowerInvariant(), StringComparer.Ordinal);
+        _memory = memory;
         _time = timeProvider;
         _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
         _events = new EventHub(options.EventBufferCapacity, timeProvider);
@@ -41,6 +44,9 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
     public IReadOnlyCollection<string> IsolationProviders => _providers.Keys;
+
+    /// <summary>The shared memory every agent gets, or <see langword="null"/> when none was configured.</summary>
+    public ISharedMemory? SharedMemory => _memory;
 
     /// <summary>The most agents the engine runs at once.</summary>
     public int MaxParallelAgents => _options.MaxParallelAgents;
@@ -68,7 +74,7 @@ public sealed class AgentEngine : IAsyncDisposable
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _time, _logger, _events);
+            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _memory, _time, _logger, _events);
             return await execution.RunAsync(linked.Token).ConfigureAwait(false);
         }
         finally

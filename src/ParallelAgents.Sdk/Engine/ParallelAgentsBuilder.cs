@@ -22,6 +22,7 @@ public sealed class ParallelAgentsBuilder
     private readonly AgentEngineOptions _options = new();
     private readonly List<IIsolationProvider> _providers = [];
     private IAgent? _agent;
+    private ISharedMemory? _memory;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private bool _built;
@@ -51,6 +52,18 @@ public sealed class ParallelAgentsBuilder
         ArgumentNullException.ThrowIfNull(provider);
         ThrowIfBuilt();
         _providers.Add(provider);
+        return this;
+    }
+
+    /// <summary>Gives every agent the same shared memory (<see cref="AgentContext.Memory"/>).</summary>
+    /// <param name="memory">The store. The caller owns it: the engine does
+    /// not dispose it, so one store can outlive several engines.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseSharedMemory(ISharedMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ThrowIfBuilt();
+        _memory = memory;
         return this;
     }
 
@@ -149,7 +162,7 @@ public sealed class ParallelAgentsBuilder
         }
 
         _built = true;
-        return new AgentEngine(_options.Clone(), _agent!, [.. _providers], _timeProvider, _loggerFactory);
+        return new AgentEngine(_options.Clone(), _agent!, [.. _providers], _memory, _timeProvider, _loggerFactory);
     }
 
     private void ThrowIfBuilt()

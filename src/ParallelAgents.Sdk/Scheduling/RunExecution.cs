@@ -15,6 +15,7 @@ internal sealed class RunExecution
     private readonly AgentEngineOptions _options;
     private readonly IAgent _agent;
     private readonly IIsolationProvider?[] _providers;
+    private readonly ISharedMemory? _memory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EventHub _events;
@@ -30,6 +31,7 @@ internal sealed class RunExecution
         AgentEngineOptions options,
         IAgent agent,
         IIsolationProvider?[] providers,
+        ISharedMemory? memory,
         TimeProvider timeProvider,
         ILogger logger,
         EventHub events)
@@ -39,6 +41,7 @@ internal sealed class RunExecution
         _options = options;
         _agent = agent;
         _providers = providers;
+        _memory = memory;
         _time = timeProvider;
         _logger = logger;
         _events = events;
@@ -194,6 +197,7 @@ internal sealed class RunExecution
                 Attempt = item.Attempt,
                 Lane = item.Lane,
                 Workspace = workspace,
+                Memory = _memory,
                 Dependencies = DependencyResults(item.TaskIndex),
                 PreviousError = item.PreviousError,
                 Logger = _logger,
