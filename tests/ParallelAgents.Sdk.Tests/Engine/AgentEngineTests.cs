@@ -230,6 +230,41 @@ public class AgentEngineTests
         Assert.Contains(logger.Entries, e => e.Message.StartsWith($"Run {result.RunId} ended", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RunAsync_WithSharedMemory_AgentsReadWhatTheirDependenciesShared()
+    {
+        await using ISharedMemory memory = SharedMemory.InMemory();
+        IReadOnlyList<MemoryEntry>? seenByApi = null;
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseSharedMemory(memory)
+            .UseAgent(async (context, cancellationToken) =>
+            {
+                ISharedMemory shared = context.Memory!;
+                await shared.SetStatusAsync(context.Task.Id, new AgentStatusReport("started"), cancellationToken);
+                if (context.Task.Id == "schema")
+                {
+                    await shared.ReportDiscoveryAsync("database-schema", new { Tables = new[] { "User", "Task" } }, context.Task.Id, cancellationToken);
+                }
+                else
+                {
+                    seenByApi = await shared.ListDiscoveriesAsync(cancellationToken);
+                }
+
+                await shared.SetStatusAsync(context.Task.Id, new AgentStatusReport("completed"), cancellationToken);
+                return AgentOutcome.Success();
+            })
+            .Build();
+
+        RunResult result = await engine.RunAsync(Of(Work("schema"), Work("api", "schema")), Ct);
+
+        Assert.True(result.Succeeded);
+        Assert.Same(memory, engine.SharedMemory);
+        MemoryEntry discovery = Assert.Single(seenByApi!);
+        Assert.Equal("discoveries/database-schema", discovery.Key);
+        Assert.Equal("schema", discovery.Author);
+        Assert.Equal("completed", (await memory.GetValueAsync<AgentStatusReport>("status/api", Ct))!.Status);
+    }
+
     private static async Task<List<AgentEvent>> CollectUntilRunCompletedAsync(IAsyncEnumerable<AgentEvent> events)
     {
         var list = new List<AgentEvent>();
