@@ -1,0 +1,241 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace ParallelAgents.Sdk.Tests.Memory;
+
+public class InMemorySharedMemoryTests : SharedMemoryContractTests
+{
+    protected override ValueTask<ISharedMemory> CreateAsync(SharedMemoryOptions options) =>
+        ValueTask.FromResult<ISharedMemory>(new InMemorySharedMemory(options));
+
+    [Fact]
+    public void Constructor_OptionOutOfRange_ThrowsNamingIt()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = 0 }));
+
+        Assert.Equal("RetainedChanges", error.ParamName);
+    }
+
+    [Fact]
+    public void Constructor_RetainedChangesAboveTheMaximum_ThrowsNamingIt()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = InMemorySharedMemory.MaxRetainedChanges + 1 }));
+
+        Assert.Equal("RetainedChanges", error.ParamName);
+    }
+
+    [Fact]
+    public async Task Constructor_OptionsChangedAfterwards_KeepsTheLimitsItWasGiven()
+    {
+        var options = new SharedMemoryOptions { MaxKeyLength = 8 };
+        await using var memory = new InMemorySharedMemory(options);
+
+        options.MaxKeyLength = 100;
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await memory.SetAsync("longer-than-8", Number(1), "tests", Ct));
+    }
+
+    [Fact]
+    public async Task SharedMemoryInMemory_Options_MakesAnInMemoryStoreWithThem()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using ISharedMemory memory = SharedMemory.InMemory(new SharedMemoryOptions { TimeProvider = clock });
+
+        MemoryEntry entry = await memory.SetAsync("k", Number(1), "tests", Ct);
+
+        Assert.IsType<InMemorySharedMemory>(memory);
+        Assert.Equal(clock.GetUtcNow(), entry.Timestamp);
+    }
+
+    [Fact]
+    public async Task EveryMethod_AfterDispose_ThrowsObjectDisposed()
+    {
+        var memory = new InMemorySharedMemory();
+        await memory.SetAsync("k", Number(1), "tests", Ct);
+
+        await memory.DisposeAsync();
+        await memory.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.GetAsync("k", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.SetAsync("k", Number(1), "tests", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.CompareAndSetAsync("k", 1, Number(1), "tests", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.DeleteAsync("k", "tests", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.ListAsync("", Ct));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await memory.SnapshotAsync(Ct));
+        Assert.Throws<ObjectDisposedException>(() => memory.WatchAsync("", 0, Ct));
+    }
+
+    [Fact]
+    public async Task Methods_CancelledToken_WriteNothing()
+    {
+        await using var memory = new InMemorySharedMemory();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await memory.SetAsync("k", Number(1), "tests", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await memory.CompareAndSetAsync("k", 0, Number(1), "tests", cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await memory.GetAsync("k", cancelled.Token));
+
+        Assert.Equal(0, (await memory.SnapshotAsync(Ct)).Sequence);
+    }
+
+    [Fact]
+    public async Task CompareAndSetAsync_NegativeVersion_ThrowsArgumentOutOfRange()
+    {
+        await using var memory = new InMemorySharedMemory();
+
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await memory.CompareAndSetAsync("k", -1, Number(1), "tests", Ct));
+
+        Assert.Equal("expectedVersion", error.ParamName);
+    }
+
+    [Fact]
+    public async Task WatchAsync_NegativeSequence_ThrowsArgumentOutOfRangeAtTheCall()
+    {
+        await using var memory = new InMemorySharedMemory();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => memory.WatchAsync("", -1, Ct));
+
+        Assert.Equal("fromSequence", error.ParamName);
+    }
+
+    [Fact]
+    public async Task WatchAsync_TruncatedSequence_ThrowsAtTheCallNamingTheOldestRetained()
+    {
+        await using var memory = new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = 100 });
+        for (int i = 0; i < 1_000; i++)
+        {
+            await memory.SetAsync("k", Number(i), "tests", Ct);
+        }
+
+        var error = Assert.Throws<ChangeFeedTruncatedException>(() => memory.WatchAsync("", 10, Ct));
+
+        // 100 rounds up to 128: the latest 128 changes are kept.
+        Assert.Equal(10, error.RequestedSequence);
+        Assert.Equal(1_000 - 128 + 1, error.OldestRetainedSequence);
+        Assert.Contains("after sequence 10", error.Message, StringComparison.Ordinal);
+        Assert.Equal(128, (await TakeAsync(memory.WatchAsync("", 1_000 - 128, Ct), 128)).Count);
+    }
+
+    [Fact]
+    public async Task WatchAsync_SequenceNotReachedYet_WaitsForTheChangesAfterIt()
+    {
+        await using var memory = new InMemorySharedMemory();
+        await memory.SetAsync("k", Number(1), "tests", Ct);
+        await using IAsyncEnumerator<MemoryChange> feed = memory.WatchAsync("", 3, Ct).GetAsyncEnumerator(Ct);
+
+        for (int i = 2; i <= 4; i++)
+        {
+            await memory.SetAsync("k", Number(i), "tests", Ct);
+        }
+
+        Assert.Equal(4, Assert.Single(await TakeAsync(feed, 1)).Sequence);
+    }
+
+    [Fact]
+    public async Task WatchAsync_SeveralWaitingWatchers_AllWakeOnOneWrite()
+    {
+        await using var memory = new InMemorySharedMemory();
+        IAsyncEnumerator<MemoryChange>[] feeds = [.. Enumerable.Range(0, 5).Select(_ => memory.WatchAsync("", null, Ct).GetAsyncEnumerator(Ct))];
+        Task<List<MemoryChange>>[] waiting = [.. feeds.Select(feed => TakeAsync(feed, 1))];
+
+        await memory.SetAsync("k", Number(1), "tests", Ct);
+
+        foreach (Task<List<MemoryChange>> watcher in waiting)
+        {
+            Assert.Equal(1, Assert.Single(await watcher).Sequence);
+        }
+
+        foreach (IAsyncEnumerator<MemoryChange> feed in feeds)
+        {
+            await feed.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WatchAsync_WatcherLappedByWriters_ThrowsChangeFeedTruncatedAndHeldNoOneUp()
+    {
+        await using var memory = new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = 16 });
+        await using IAsyncEnumerator<MemoryChange> idle = memory.WatchAsync("", 0, Ct).GetAsyncEnumerator(Ct);
+        await memory.SetAsync("first", Number(0), "tests", Ct);
+        Assert.True(await idle.MoveNextAsync());
+        Assert.Equal(1, idle.Current.Sequence);
+
+        for (int i = 0; i < 50_000; i++)
+        {
+            await memory.SetAsync($"k{i % 100}", Number(i), "tests", Ct);
+        }
+
+        var error = await Assert.ThrowsAsync<ChangeFeedTruncatedException>(async () => await idle.MoveNextAsync());
+        Assert.Equal(1, error.RequestedSequence);
+        Assert.Equal(50_001 - 16 + 1, error.OldestRetainedSequence);
+    }
+
+    [Fact]
+    public async Task GetAsync_EntryReturnedBySet_IsTheSameInstance()
+    {
+        await using var memory = new InMemorySharedMemory();
+
+        MemoryEntry written = await memory.SetAsync("k", Number(1), "tests", Ct);
+
+        Assert.Same(written, await memory.GetAsync("k", Ct));
+    }
+
+    [Fact]
+    public async Task Writes_ManyNewKeysFromConcurrentWriters_AreAllListedOnce()
+    {
+        const int Writers = 4;
+        const int Keys = 5_000;
+        await using var memory = new InMemorySharedMemory();
+
+        // Every writer writes every key, so the trie's inserts race on the same keys.
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < Keys; i++)
+            {
+                int k = (i * (w + 1) * 7919) % Keys;
+                await memory.SetAsync($"discoveries/{k:D5}", Number(w), $"w{w}", Ct);
+            }
+        }, Ct)));
+
+        IReadOnlyList<MemoryEntry> listed = await memory.ListAsync(SharedMemoryKeys.DiscoveriesPrefix, Ct);
+        MemorySnapshot snapshot = await memory.SnapshotAsync(Ct);
+
+        Assert.Equal(Enumerable.Range(0, Keys).Select(k => $"discoveries/{k:D5}"), listed.Select(e => e.Key));
+        Assert.Equal(Writers * Keys, snapshot.Sequence);
+        Assert.Equal(Keys, snapshot.Entries.Count);
+    }
+
+    [Fact]
+    public async Task SnapshotAsync_WhileNewKeysAreAdded_HoldsExactlyTheKeysWrittenUpToItsSequence()
+    {
+        const int Keys = 20_000;
+        await using var memory = new InMemorySharedMemory();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int done = 0;
+        Task writer = Task.Run(async () =>
+        {
+            // Key i is written by write i + 1, so a snapshot at sequence s holds keys 0 to s - 1.
+            await started.Task;
+            for (int i = 0; i < Keys; i++)
+            {
+                await memory.SetAsync($"k/{i:D7}", Number(i), "writer", Ct);
+            }
+
+            Volatile.Write(ref done, 1);
+        }, Ct);
+
+        var sequences = new HashSet<long>();
+        while (Volatile.Read(ref done) == 0)
+        {
+            MemorySnapshot snapshot = await memory.SnapshotAsync(Ct);
+            started.TrySetResult();
+            sequences.Add(snapshot.Sequence);
+            Assert.Equal(snapshot.Sequence, snapshot.Entries.Count);
+            Assert.All(snapshot.Entries.Values, e => Assert.Equal(e.Version - 1, e.Value.GetInt64()));
+        }
+
+        await writer;
+        Assert.True(sequences.Count > 2, "no snapshot was taken while the writer ran");
+    }
+}
