@@ -66,21 +66,12 @@ internal static class RedisEntryCodec
         return new MemoryEntry(key, value, header.Version, header.Author, header.Timestamp);
     }
 
-    /// <summary>Reads only the version of a stored entry.</summary>
-    /// <exception cref="InvalidDataException">The bytes are not an entry this store wrote.</exception>
-    public static long ReadVersion(string key, ReadOnlySpan<byte> stored)
-    {
-        int position = 0;
-        return ReadNumber(key, stored, ref position);
-    }
-
     /// <summary>Decodes one entry of the change feed.</summary>
     /// <param name="sequence">The change's sequence, from its stream id.</param>
     /// <param name="kind">The stream entry's <c>o</c> field: <c>s</c> for a set, <c>d</c> for a delete.</param>
     /// <param name="key">The key written.</param>
     /// <param name="stored">The stream entry's <c>e</c> field.</param>
-    /// <param name="known">The entry at this sequence if the caller already has it.</param>
-    public static MemoryChange DecodeChange(long sequence, string kind, string key, ReadOnlySpan<byte> stored, MemoryEntry? known = null)
+    public static MemoryChange DecodeChange(long sequence, string kind, string key, ReadOnlySpan<byte> stored)
     {
         if (kind == "d")
         {
@@ -88,7 +79,7 @@ internal static class RedisEntryCodec
             return new MemoryChange(sequence, MemoryChangeKind.Delete, key, null, header.Author, header.Timestamp);
         }
 
-        MemoryEntry entry = known ?? DecodeEntry(key, stored);
+        MemoryEntry entry = DecodeEntry(key, stored);
         return new MemoryChange(sequence, MemoryChangeKind.Set, key, entry, entry.Author, entry.Timestamp);
     }
 

@@ -35,7 +35,6 @@ public sealed class RedisSharedMemory : ISharedMemory
     private static readonly Version MinimumServerVersion = new(5, 0);
 
     // Enough for every entry of a typical run's memory; values past an eighth of it are not kept.
-    private const long EntryCacheBytes = 32L * 1024 * 1024;
 
     private static readonly RedisValue KindField = "o";
     private static readonly RedisValue KeyField = "k";
@@ -55,7 +54,6 @@ public sealed class RedisSharedMemory : ISharedMemory
     private readonly RedisValue _channelName;
     private readonly RedisValue _retainedChanges;
     private readonly ChangeSignal _signal = new();
-    private readonly EntryCache _cache = new(EntryCacheBytes);
     private readonly Action<RedisChannel, RedisValue> _onNotification;
 
     // Cancelled on dispose to end every watch; never disposed, since watchers may still link to its token.
@@ -193,7 +191,7 @@ public sealed class RedisSharedMemory : ISharedMemory
         DateTimeOffset now = _timeProvider.GetUtcNow();
         byte[] payload = RedisEntryCodec.EncodePayload(now, author, copy.GetRawText());
         RedisResult result = await EvaluateAsync(RedisScripts.Write, key, payload, RedisValue.EmptyString).ConfigureAwait(false);
-        return Remember(new MemoryEntry(key, copy, (long)result[1], author, now), payload);
+        return new MemoryEntry(key, copy, (long)result[1], author, now);
     }
 
     /// <inheritdoc />
@@ -208,7 +206,7 @@ public sealed class RedisSharedMemory : ISharedMemory
         RedisResult result = await EvaluateAsync(RedisScripts.Write, key, payload, expectedVersion.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         if ((long)result[0] == 1)
         {
-            return new CompareAndSetResult(true, Remember(new MemoryEntry(key, copy, (long)result[1], author, now), payload));
+            return new CompareAndSetResult(true, new MemoryEntry(key, copy, (long)result[1], author, now));
         }
 
         RedisResult current = result[1];
@@ -233,7 +231,6 @@ public sealed class RedisSharedMemory : ISharedMemory
             return false;
         }
 
-        _cache.Forget(key);
         return true;
     }
 
@@ -453,25 +450,9 @@ public sealed class RedisSharedMemory : ISharedMemory
         }
     }
 
-    private MemoryEntry Decode(string key, byte[] stored)
-    {
-        if (_cache.Find(key, RedisEntryCodec.ReadVersion(key, stored)) is { } known)
-        {
-            return known;
-        }
+    private static MemoryEntry Decode(string key, byte[] stored) => RedisEntryCodec.DecodeEntry(key, stored);
 
-        MemoryEntry entry = RedisEntryCodec.DecodeEntry(key, stored);
-        _cache.Remember(entry, stored.Length);
-        return entry;
-    }
-
-    private MemoryEntry Remember(MemoryEntry entry, byte[] payload)
-    {
-        _cache.Remember(entry, payload.Length);
-        return entry;
-    }
-
-    private MemoryChange DecodeChange(StreamEntry entry)
+    private static MemoryChange DecodeChange(StreamEntry entry)
     {
         string? kind = null;
         string? key = null;
@@ -498,8 +479,7 @@ public sealed class RedisSharedMemory : ISharedMemory
             throw new InvalidDataException($"The shared memory's change {sequence} lacks its kind, key or entry; was the stream written by something other than RedisSharedMemory?");
         }
 
-        // Watchers replay old changes too: they use what the cache has, but do not fill it with history.
-        return RedisEntryCodec.DecodeChange(sequence, kind, key, stored, _cache.Find(key, sequence));
+        return RedisEntryCodec.DecodeChange(sequence, kind, key, stored);
     }
 
     private async Task<RedisResult> EvaluateAsync(string script, params RedisValue[] arguments)
