@@ -22,9 +22,8 @@ namespace ParallelAgents.Sdk.Redis;
 /// wait for the channel's notification (StackExchange.Redis does not block a multiplexed connection on
 /// <c>XREAD BLOCK</c>), and read anyway after <see cref="RedisSharedMemoryOptions.WatchPollInterval"/> in case a
 /// notification was lost.</para>
-/// <para>Reading an unchanged key again returns the same <see cref="MemoryEntry"/> instance, as the in-process stores
-/// do (a version names one write, so the client keeps the entries it last wrote or read, up to about 32 MiB, and does
-/// not parse them again); entries read on other clients are equal in key, version, author, timestamp and JSON text.</para>
+/// <para>Every read parses the entry again; entries read by any client are equal (<see cref="MemoryEntry"/> compares
+/// key, version, author, timestamp and JSON text).</para>
 /// <para>Needs Redis 5.0 or later (streams). The keys are <c>&lt;prefix&gt;seq</c>, <c>&lt;prefix&gt;entries</c>,
 /// <c>&lt;prefix&gt;keys</c> and <c>&lt;prefix&gt;changes</c>; the channel is <c>&lt;prefix&gt;changed</c>.</para>
 /// </remarks>
@@ -33,8 +32,6 @@ public sealed class RedisSharedMemory : ISharedMemory
     private const int WatchBatchSize = 512;
 
     private static readonly Version MinimumServerVersion = new(5, 0);
-
-    // Enough for every entry of a typical run's memory; values past an eighth of it are not kept.
 
     private static readonly RedisValue KindField = "o";
     private static readonly RedisValue KeyField = "k";

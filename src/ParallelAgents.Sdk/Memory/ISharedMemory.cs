@@ -68,8 +68,9 @@ public interface ISharedMemory : IAsyncDisposable
     /// <see cref="MemorySnapshot.Sequence"/> to continue after a snapshot); <see langword="null"/> starts with the next
     /// change committed after the call.</param>
     /// <param name="cancellationToken">Ends the stream.</param>
-    /// <returns>The changes, with increasing sequence numbers; the stream ends when the token is cancelled or the store
-    /// is disposed.</returns>
+    /// <returns>The changes, with increasing sequence numbers; the stream ends when the store is disposed. Cancelling
+    /// the token stops it; as with any cancelled async enumeration, that may surface as an
+    /// <see cref="OperationCanceledException"/>.</returns>
     /// <exception cref="ChangeFeedTruncatedException">Changes after <paramref name="fromSequence"/> are no longer retained;
     /// take a snapshot and watch from its sequence instead.</exception>
     IAsyncEnumerable<MemoryChange> WatchAsync(string prefix, long? fromSequence = null, CancellationToken cancellationToken = default);
