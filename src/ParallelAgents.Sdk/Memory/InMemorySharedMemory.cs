@@ -16,8 +16,10 @@ namespace ParallelAgents.Sdk;
 /// through a write, holds no one up (the others finish its write for it). <see cref="ListAsync"/> and
 /// <see cref="SnapshotAsync"/> neither wait for writers nor help them: they read every key once, then replay the
 /// writes that became visible meanwhile; that is bounded work unless keys keep being added while they run, or more
-/// than the log holds is written meanwhile (then they start again), so they are lock-free. <see cref="WatchAsync"/>
-/// reads the log without blocking and waits for new changes asynchronously.</para>
+/// changes than the log holds are written meanwhile (then they start again: keep
+/// <see cref="SharedMemoryOptions.RetainedChanges"/> well above the writes that can land while every key is read; the
+/// default, 65,536, is), so they are lock-free. <see cref="WatchAsync"/> reads the log without blocking and waits for
+/// new changes asynchronously.</para>
 /// <para><b>How.</b> Every write is a record in one global log, a ring, and claiming its place by compare-and-swap is
 /// the commit; the place is the one after the last record, so the sequence has no gaps and the feed is in commit
 /// order. A committed record is applied to its key's slot (a compare-and-swap that only moves forward); a writer
@@ -25,7 +27,7 @@ namespace ParallelAgents.Sdk;
 /// claims the next place: if another writer claimed it meanwhile the swap fails and it starts again, so a successful
 /// compare-and-set decided on the state just before it. Writes become visible in sequence order, one at a time.</para>
 /// <para><b>Memory.</b> The log keeps the latest <see cref="SharedMemoryOptions.RetainedChanges"/> changes, rounded up
-/// to a power of two, in an array of that many references allocated up front (512 KiB for the default), and nothing
+/// to a power of two, in an array of that many 16-byte places allocated up front (1 MiB for the default), and nothing
 /// older: a watcher that falls further behind than that gets <see cref="ChangeFeedTruncatedException"/>, as a resume
 /// from a sequence no longer retained does. A deleted key keeps a small marker, so a store whose keys keep changing
 /// names grows with them.</para>
@@ -53,7 +55,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         options ??= new SharedMemoryOptions();
         options.Validate();
 
-        // The log is allocated up front, a reference per retained change.
+        // The log is allocated up front, 16 bytes per retained change (1 GiB at the maximum).
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RetainedChanges, MaxRetainedChanges, nameof(SharedMemoryOptions.RetainedChanges));
         _options = new SharedMemoryOptions
         {
@@ -73,7 +75,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         ThrowIfDisposed();
 
         // A key in the trie passed validation on its way in; only a miss needs checking, for a clear error.
-        KeySlot? slot = key is null ? null : _keys.Find(key);
+        KeySlot? slot = FindSlot(key);
         if (slot is null)
         {
             SharedMemoryKeys.Validate(key!, _options);
@@ -90,13 +92,16 @@ public sealed class InMemorySharedMemory : ISharedMemory
     public ValueTask<MemoryEntry> SetAsync(string key, JsonElement value, string author, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        JsonElement copy = WriteChecks.Prepare(key, value, author, _options);
+
+        // A key already in the store passed the key checks on its way in.
+        KeySlot? known = FindSlot(key);
+        JsonElement copy = WriteChecks.Prepare(key!, value, author, _options, keyIsKnown: known is not null);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<MemoryEntry>(cancellationToken);
         }
 
-        KeySlot slot = _keys.GetOrAdd(key);
+        KeySlot slot = known ?? _keys.GetOrAdd(key!);
         DateTimeOffset now = _time.GetUtcNow();
         while (true)
         {
@@ -116,20 +121,25 @@ public sealed class InMemorySharedMemory : ISharedMemory
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
         ThrowIfDisposed();
-        JsonElement copy = WriteChecks.Prepare(key, value, author, _options);
+        KeySlot? slot = FindSlot(key);
+        JsonElement copy = WriteChecks.Prepare(key!, value, author, _options, keyIsKnown: slot is not null);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<CompareAndSetResult>(cancellationToken);
         }
 
         // Only a create can succeed on a key that has no slot yet.
-        KeySlot? slot = expectedVersion == 0 ? _keys.GetOrAdd(key) : _keys.Find(key);
+        if (slot is null && expectedVersion == 0)
+        {
+            slot = _keys.GetOrAdd(key!);
+        }
+
         if (slot is null)
         {
             return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(false, null));
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? now = null;
         while (true)
         {
             long last = _log.CatchUp();
@@ -139,9 +149,12 @@ public sealed class InMemorySharedMemory : ISharedMemory
                 return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(false, current));
             }
 
+            // Read once, and only by a write that may happen: a lost race reads no clock.
+            now ??= _time.GetUtcNow();
+
             // The check read the state as of 'last' (or later, and then the append below fails): claiming the place
             // right after 'last' commits only if no write came between.
-            var entry = new MemoryEntry(slot.Key, copy, last + 1, author, now);
+            var entry = new MemoryEntry(slot.Key, copy, last + 1, author, now.Value);
             if (_log.TryAppend(last, entry, slot))
             {
                 return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(true, entry));
@@ -168,7 +181,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
             return new ValueTask<bool>(false);
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? now = null;
         while (true)
         {
             long last = _log.CatchUp();
@@ -177,7 +190,8 @@ public sealed class InMemorySharedMemory : ISharedMemory
                 return new ValueTask<bool>(false);
             }
 
-            if (_log.TryAppend(last, new Tombstone(last + 1, slot.Key, author, now), slot))
+            now ??= _time.GetUtcNow();
+            if (_log.TryAppend(last, new Tombstone(last + 1, slot.Key, author, now.Value), slot))
             {
                 return new ValueTask<bool>(true);
             }
@@ -287,7 +301,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
     {
         while (true)
         {
-            long start = _log.Applied;
+            long start = _log.AppliedHint;
             var slots = new List<KeySlot>();
             _keys.CollectSlots(slots);
             var states = new Dictionary<string, object>(slots.Count, StringComparer.Ordinal);
@@ -324,7 +338,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
             for (long next = start + 1; next <= end; next++)
             {
                 // Committed, since a later write is visible; so a null here is impossible.
-                object record = _log.Read(next)!;
+                object record = _log.ReadCommitted(next)!;
                 string key = KeySlot.KeyOf(record);
                 if (key.StartsWith(prefix, StringComparison.Ordinal)
                     && (!states.TryGetValue(key, out object? seen) || KeySlot.SequenceOf(seen) < next))
@@ -346,10 +360,8 @@ public sealed class InMemorySharedMemory : ISharedMemory
         while (true)
         {
             // Only applied records: a change a watcher has seen is visible to GetAsync too.
-            long applied = _log.Applied;
-            while (position < applied)
+            while (_log.ReadApplied(position + 1) is { } record)
             {
-                object record = _log.Read(position + 1)!;
                 position++;
                 if (KeySlot.KeyOf(record).StartsWith(prefix, StringComparison.Ordinal))
                 {
@@ -370,6 +382,10 @@ public sealed class InMemorySharedMemory : ISharedMemory
             }
         }
     }
+
+    /// <summary>The key's slot, if it has one; a key too long to have one is not even hashed.</summary>
+    private KeySlot? FindSlot(string? key) =>
+        key is null || key.Length > _options.MaxKeyLength ? null : _keys.Find(key);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

@@ -172,6 +172,36 @@ public class InMemorySharedMemoryTests : SharedMemoryContractTests
     }
 
     [Fact]
+    public async Task CompareAndSetAsync_SmallestLogAndConcurrentWriters_CountsExactlyWithoutGaps()
+    {
+        // A log of two places is lapped on nearly every write: catching up must skip what the lap already applied.
+        const int Writers = 4;
+        const int Increments = 2_000;
+        await using var memory = new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = 1 });
+        await memory.SetAsync("counter", Number(0), "setup", Ct);
+
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (int done = 0; done < Increments;)
+            {
+                MemoryEntry current = (await memory.GetAsync("counter", Ct))!;
+                CompareAndSetResult result = await memory.CompareAndSetAsync("counter", current.Version, Number(current.Value.GetInt64() + 1), $"w{w}", Ct);
+                if (result.Succeeded)
+                {
+                    done++;
+                    await memory.SetAsync($"other/{w}", Number(done), $"w{w}", Ct);
+                }
+            }
+        }, Ct)));
+
+        MemoryEntry? final = await memory.GetAsync("counter", Ct);
+        MemorySnapshot snapshot = await memory.SnapshotAsync(Ct);
+        Assert.Equal(Writers * Increments, final?.Value.GetInt64());
+        Assert.Equal(1 + (2 * Writers * Increments), snapshot.Sequence);
+        Assert.Equal(snapshot.Sequence, snapshot.Entries.Values.Max(e => e.Version));
+    }
+
+    [Fact]
     public async Task GetAsync_EntryReturnedBySet_IsTheSameInstance()
     {
         await using var memory = new InMemorySharedMemory();
@@ -210,16 +240,26 @@ public class InMemorySharedMemoryTests : SharedMemoryContractTests
     public async Task SnapshotAsync_WhileNewKeysAreAdded_HoldsExactlyTheKeysWrittenUpToItsSequence()
     {
         const int Keys = 20_000;
+        const int Chunk = 1_000;
         await using var memory = new InMemorySharedMemory();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var chunkWritten = new SemaphoreSlim(0);
+        using var snapshotTakenAfterChunk = new SemaphoreSlim(0);
         int done = 0;
         Task writer = Task.Run(async () =>
         {
-            // Key i is written by write i + 1, so a snapshot at sequence s holds keys 0 to s - 1.
+            // Key i is written by write i + 1, so a snapshot at sequence s holds keys 0 to s - 1. Snapshots race the
+            // writes inside each chunk; between chunks the writer waits for one snapshot that saw the whole chunk,
+            // so the test sees many points in time however the threads are scheduled.
             await started.Task;
             for (int i = 0; i < Keys; i++)
             {
                 await memory.SetAsync($"k/{i:D7}", Number(i), "writer", Ct);
+                if ((i + 1) % Chunk == 0)
+                {
+                    chunkWritten.Release();
+                    await snapshotTakenAfterChunk.WaitAsync(Ct);
+                }
             }
 
             Volatile.Write(ref done, 1);
@@ -228,14 +268,19 @@ public class InMemorySharedMemoryTests : SharedMemoryContractTests
         var sequences = new HashSet<long>();
         while (Volatile.Read(ref done) == 0)
         {
+            bool chunkWasDone = chunkWritten.Wait(0, Ct);
             MemorySnapshot snapshot = await memory.SnapshotAsync(Ct);
             started.TrySetResult();
             sequences.Add(snapshot.Sequence);
             Assert.Equal(snapshot.Sequence, snapshot.Entries.Count);
             Assert.All(snapshot.Entries.Values, e => Assert.Equal(e.Version - 1, e.Value.GetInt64()));
+            if (chunkWasDone)
+            {
+                snapshotTakenAfterChunk.Release();
+            }
         }
 
         await writer;
-        Assert.True(sequences.Count > 2, "no snapshot was taken while the writer ran");
+        Assert.True(sequences.Count >= Keys / Chunk, $"only {sequences.Count} distinct snapshots were taken while the writer ran");
     }
 }

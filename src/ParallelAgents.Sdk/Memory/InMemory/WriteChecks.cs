@@ -21,11 +21,16 @@ internal static class WriteChecks
         string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)));
 
     /// <summary>Checks the key, author and value, and returns a copy of the value that owns its memory.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="author">The author.</param>
+    /// <param name="options">The store's limits.</param>
+    /// <param name="keyIsKnown">Whether the key is already in the store, and so passed these checks before.</param>
     /// <exception cref="ArgumentException">As <see cref="MemoryValue.Prepare"/>.</exception>
-    public static JsonElement Prepare(string key, JsonElement value, string author, SharedMemoryOptions options)
+    public static JsonElement Prepare(string key, JsonElement value, string author, SharedMemoryOptions options, bool keyIsKnown = false)
     {
 #if NET9_0_OR_GREATER
-        if (IsValidKey(key, options) && !string.IsNullOrWhiteSpace(author) && value.ValueKind != JsonValueKind.Undefined)
+        if ((keyIsKnown || IsValidKey(key, options)) && !string.IsNullOrWhiteSpace(author) && value.ValueKind != JsonValueKind.Undefined)
         {
             // For valid UTF-8, which MemoryValue.SizeOf needs too, the raw length is exactly the size it computes.
             ReadOnlySpan<byte> json = JsonMarshal.GetRawUtf8Value(value);

@@ -18,12 +18,15 @@ public class CommitLogTests
         // A writer that won the claim of sequence 2 and stalled before applying it (the hint not yet written either).
         Assert.True(log.TryClaim(1, second));
         Assert.Same(first, slot.State);
-        Assert.Equal(1, log.Applied);
+        Assert.Equal(1, log.FindApplied());
+        Assert.Equal(2, log.FindLast());
+        Assert.Same(second, log.ReadCommitted(2));
+        Assert.Null(log.ReadApplied(2));
 
         long last = log.CatchUp();
 
         Assert.Equal(2, last);
-        Assert.Equal(2, log.Applied);
+        Assert.Equal(2, log.FindApplied());
         Assert.Same(second, slot.State);
     }
 
@@ -39,7 +42,7 @@ public class CommitLogTests
 
         Assert.True(first);
         Assert.False(second);
-        Assert.Equal(1, log.Applied);
+        Assert.Equal(1, log.FindApplied());
     }
 
     [Fact]
@@ -67,15 +70,36 @@ public class CommitLogTests
         }
 
         Assert.Equal(16, log.Capacity);
+        Assert.Equal(96, log.AppliedHint);
+        Assert.Equal(100, log.FindApplied());
         Assert.Equal(85, log.OldestRetained());
-        Assert.Equal(85, ((MemoryEntry)log.Read(85)!).Version);
-        Assert.Equal(100, ((MemoryEntry)log.Read(100)!).Version);
-        Assert.Null(log.Read(101));
+        Assert.Equal(85, ((MemoryEntry)log.ReadCommitted(85)!).Version);
+        Assert.Equal(100, ((MemoryEntry)log.ReadApplied(100)!).Version);
+        Assert.Null(log.ReadCommitted(101));
+        Assert.Null(log.ReadApplied(101));
         Assert.True(log.IsLost(84));
         Assert.False(log.IsLost(85));
-        var error = Assert.Throws<ChangeFeedTruncatedException>(() => log.Read(84));
+        var error = Assert.Throws<ChangeFeedTruncatedException>(() => log.ReadApplied(84));
         Assert.Equal(83, error.RequestedSequence);
         Assert.Equal(85, error.OldestRetainedSequence);
+    }
+
+    [Fact]
+    public async Task CatchUp_FromAnotherThreadAfterManyWrites_StartsFromTheHintAndFindsTheEnd()
+    {
+        var keys = new KeyTrie();
+        var log = new CommitLog(retained: 8, keys);
+        KeySlot slot = keys.GetOrAdd("k");
+        for (int i = 1; i <= 1_000; i++)
+        {
+            Assert.True(log.TryAppend(log.CatchUp(), Entry(slot, i), slot));
+        }
+
+        // A thread that never wrote has no cursor of its own: it starts from the shared hint, laps and all.
+        long last = await Task.Run(log.CatchUp, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1_000, last);
+        Assert.Equal(1_000, await Task.Run(log.FindLast, TestContext.Current.CancellationToken));
     }
 
     [Fact]
