@@ -62,13 +62,7 @@ public sealed class RedisSharedMemory : ISharedMemory
     {
         _connection = connection;
         _database = connection.GetDatabase();
-        _limits = new SharedMemoryOptions
-        {
-            MaxKeyLength = options.MaxKeyLength,
-            MaxValueBytes = options.MaxValueBytes,
-            RetainedChanges = options.RetainedChanges,
-            TimeProvider = options.TimeProvider,
-        };
+        _limits = options.CopyLimits();
         _timeProvider = options.TimeProvider;
         _pollInterval = options.WatchPollInterval;
         _endpoints = endpoints;

@@ -110,13 +110,7 @@ public sealed class FileSharedMemory : ISharedMemory
     private FileSharedMemory(FileSharedMemoryOptions options, StorePaths paths, FileStream lockFile, StoreRecoveryResult recovered, SafeFileHandle journal, long journalLength, long snapshotSequence)
     {
         _paths = paths;
-        _limits = new SharedMemoryOptions
-        {
-            MaxKeyLength = options.MaxKeyLength,
-            MaxValueBytes = options.MaxValueBytes,
-            RetainedChanges = options.RetainedChanges,
-            TimeProvider = options.TimeProvider,
-        };
+        _limits = options.CopyLimits();
         _flushPolicy = options.FlushPolicy;
         _batchInterval = options.BatchInterval;
         _snapshotInterval = options.SnapshotInterval;

@@ -57,13 +57,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
 
         // The log is allocated up front, 16 bytes per retained change (1 GiB at the maximum).
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RetainedChanges, MaxRetainedChanges, nameof(SharedMemoryOptions.RetainedChanges));
-        _options = new SharedMemoryOptions
-        {
-            MaxValueBytes = options.MaxValueBytes,
-            MaxKeyLength = options.MaxKeyLength,
-            RetainedChanges = options.RetainedChanges,
-            TimeProvider = options.TimeProvider,
-        };
+        _options = options.CopyLimits();
         _time = options.TimeProvider;
         _log = new CommitLog(options.RetainedChanges, _keys);
     }

@@ -29,4 +29,14 @@ public class SharedMemoryOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RetainedChanges, 1, nameof(RetainedChanges));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
+
+    /// <summary>A copy of the limits and clock shared by every store, so that later changes to a caller's options
+    /// instance do not reach an open store.</summary>
+    internal SharedMemoryOptions CopyLimits() => new()
+    {
+        MaxValueBytes = MaxValueBytes,
+        MaxKeyLength = MaxKeyLength,
+        RetainedChanges = RetainedChanges,
+        TimeProvider = TimeProvider,
+    };
 }
