@@ -209,10 +209,7 @@ public sealed class RedisSharedMemory : ISharedMemory
     {
         ThrowIfDisposed();
         SharedMemoryKeys.Validate(key, _limits);
-        if (string.IsNullOrWhiteSpace(author))
-        {
-            throw new ArgumentException("Every write names its author (an agent or task id); the author was empty.", nameof(author));
-        }
+        MemoryValue.ValidateAuthor(author);
 
         cancellationToken.ThrowIfCancellationRequested();
         DateTimeOffset now = _timeProvider.GetUtcNow();

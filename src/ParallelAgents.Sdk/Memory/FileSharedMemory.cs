@@ -274,10 +274,7 @@ public sealed class FileSharedMemory : ISharedMemory
     public async ValueTask<bool> DeleteAsync(string key, string author, CancellationToken cancellationToken = default)
     {
         SharedMemoryKeys.Validate(key, _limits);
-        if (string.IsNullOrWhiteSpace(author))
-        {
-            throw new ArgumentException("Every write names its author (an agent or task id); the author was empty.", nameof(author));
-        }
+        MemoryValue.ValidateAuthor(author);
 
         if (!_state.Entries.ContainsKey(key))
         {

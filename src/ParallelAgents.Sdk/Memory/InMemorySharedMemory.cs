@@ -89,7 +89,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
 
         // A key already in the store passed the key checks on its way in.
         KeySlot? known = FindSlot(key);
-        JsonElement copy = WriteChecks.Prepare(key!, value, author, _options, keyIsKnown: known is not null);
+        JsonElement copy = MemoryValue.Prepare(key!, value, author, _options, keyIsKnown: known is not null);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<MemoryEntry>(cancellationToken);
@@ -116,7 +116,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
         ThrowIfDisposed();
         KeySlot? slot = FindSlot(key);
-        JsonElement copy = WriteChecks.Prepare(key!, value, author, _options, keyIsKnown: slot is not null);
+        JsonElement copy = MemoryValue.Prepare(key!, value, author, _options, keyIsKnown: slot is not null);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<CompareAndSetResult>(cancellationToken);
@@ -161,8 +161,8 @@ public sealed class InMemorySharedMemory : ISharedMemory
     public ValueTask<bool> DeleteAsync(string key, string author, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        WriteChecks.ValidateKey(key, _options);
-        WriteChecks.ValidateAuthor(author);
+        SharedMemoryKeys.Validate(key, _options);
+        MemoryValue.ValidateAuthor(author);
 
         if (cancellationToken.IsCancellationRequested)
         {

@@ -1,8 +1,14 @@
+using System.Buffers;
+
 namespace ParallelAgents.Sdk;
 
 /// <summary>The well-known sections of the shared memory, as the original demo used them.</summary>
 public static class SharedMemoryKeys
 {
+    /// <summary>What <see cref="char.IsControl(char)"/> accepts: U+0000 to U+001F and U+007F to U+009F.</summary>
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)));
+
     /// <summary>The prefix of each agent's status: <c>status/&lt;agent&gt;</c>.</summary>
     public const string StatusPrefix = "status/";
 
@@ -34,6 +40,11 @@ public static class SharedMemoryKeys
     public static void Validate(string key, SharedMemoryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (IsValid(key, options))
+        {
+            return;
+        }
+
         if (string.IsNullOrEmpty(key))
         {
             throw new ArgumentException("A shared memory key must not be empty; use a name such as 'discoveries/api-routes'.", nameof(key));
@@ -54,4 +65,9 @@ public static class SharedMemoryKeys
             }
         }
     }
+
+    /// <summary>Whether <see cref="Validate"/> would accept the key; searches for control characters with vector
+    /// instructions, so the check that passes costs little on a store's hot path.</summary>
+    internal static bool IsValid(string key, SharedMemoryOptions options) =>
+        !string.IsNullOrEmpty(key) && key.Length <= options.MaxKeyLength && !key.AsSpan().ContainsAny(ControlCharacters);
 }
