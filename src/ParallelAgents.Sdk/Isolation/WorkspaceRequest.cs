@@ -16,4 +16,13 @@ public sealed class WorkspaceRequest
     /// <summary>Which of the task's parallel agents the workspace is for, starting at 0.</summary>
     /// <value>The default is 0.</value>
     public int Lane { get; init; }
+
+    /// <summary>The commit or branch the workspace starts from.</summary>
+    /// <value>The default, <see langword="null"/>, lets the provider choose: the built-in worktree provider starts
+    /// from the tip of its base branch.</value>
+    public string? BaseRevision { get; init; }
+
+    /// <summary>The branch the workspace's commits go to, or <see langword="null"/> for the provider's own naming
+    /// (the built-in worktree provider uses <c>agent/&lt;task-id&gt;</c>, with the lane when a task has several agents).</summary>
+    public string? Branch { get; init; }
 }
