@@ -35,6 +35,18 @@ internal sealed class TempDirectoryProvider(string name) : IIsolationProvider
 
         public string RootPath => rootPath;
 
+        public string? Branch => null;
+
+        public string? BaseCommit => null;
+
+        public WorkspaceFiles Files => new(rootPath);
+
+        public ValueTask<CommandResult> ExecuteAsync(CommandRequest request, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("this test workspace runs no commands");
+
+        public ValueTask<WorkspaceCommit?> CommitAsync(string message, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("this test workspace is not a git checkout");
+
         public ValueTask DisposeAsync()
         {
             Directory.Delete(rootPath, recursive: true);
