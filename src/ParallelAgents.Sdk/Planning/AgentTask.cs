@@ -4,7 +4,7 @@ namespace ParallelAgents.Sdk;
 /// One unit of work for an AI coding agent: the fields of the original <c>config/tasks.yaml</c>
 /// (<c>id</c>, <c>agent_count</c>, <c>isolation</c>, <c>dependencies</c>, <c>priority</c>,
 /// <c>estimated_hours</c>, <c>instructions</c>, <c>success_criteria</c>) plus <c>checks</c>,
-/// <c>timeout</c> and <c>max_attempts</c>.
+/// <c>timeout</c>, <c>max_attempts</c> and <c>template</c>.
 /// </summary>
 /// <remarks>
 /// A task is immutable once made. Tasks are validated when they are put into a <see cref="TaskPlan"/>,
@@ -60,10 +60,34 @@ public sealed class AgentTask
     /// <see cref="RetryOptions.MaxAttempts"/>.</value>
     public int? MaxAttempts { get; init; }
 
+    /// <summary>The name of the agent template the task's agent uses (<c>template</c>), such as <c>backend</c>; agents
+    /// that have templates look it up by this name.</summary>
+    /// <value>The default is <see langword="null"/>: the agent's default.</value>
+    public string? Template { get; init; }
+
     /// <summary>Where the task was defined in its task file, or <see langword="null"/> for a task made in code.</summary>
     public SourceLocation? Location { get; init; }
 
     internal TaskFieldLocations? FieldLocations { get; init; }
+
+    /// <summary>A copy of this task with other instructions or isolation; every other field is kept.</summary>
+    internal AgentTask Copy(string? instructions = null, string? isolation = null) => new()
+    {
+        Id = Id,
+        Instructions = instructions ?? Instructions,
+        AgentCount = AgentCount,
+        Isolation = isolation ?? Isolation,
+        Dependencies = Dependencies,
+        Priority = Priority,
+        EstimatedHours = EstimatedHours,
+        SuccessCriteria = SuccessCriteria,
+        Checks = Checks,
+        Timeout = Timeout,
+        MaxAttempts = MaxAttempts,
+        Template = Template,
+        Location = Location,
+        FieldLocations = FieldLocations,
+    };
 
     /// <inheritdoc/>
     public override string ToString() => Id;

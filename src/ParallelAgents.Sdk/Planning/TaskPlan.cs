@@ -16,8 +16,10 @@ public sealed class TaskPlan
 {
     private readonly Dictionary<string, int> _indexById;
 
-    private TaskPlan(IReadOnlyList<AgentTask> tasks, PlanGraph graph, string? sourcePath)
+    private TaskPlan(IReadOnlyList<AgentTask> tasks, PlanGraph graph, string? sourcePath, IReadOnlyList<string> setup, IReadOnlyList<string> verify)
     {
+        Setup = setup;
+        Verify = verify;
         Tasks = tasks;
         Graph = graph;
         SourcePath = sourcePath;
@@ -35,7 +37,43 @@ public sealed class TaskPlan
     /// <see langword="null"/> for a plan parsed without one or built in code.</summary>
     public string? SourcePath { get; }
 
+    /// <summary>Commands run once in each new workspace before its agent starts (the plan's <c>setup:</c> list),
+    /// such as <c>npm ci</c>. A failing command fails the attempt with its output.</summary>
+    /// <value>The default is empty.</value>
+    public IReadOnlyList<string> Setup { get; }
+
+    /// <summary>Commands that must pass on the merged tree before the main branch advances (the plan's
+    /// <c>verify:</c> list), such as <c>npm test</c>. A merge that breaks them does not reach the main branch.</summary>
+    /// <value>The default is empty.</value>
+    public IReadOnlyList<string> Verify { get; }
+
     internal PlanGraph Graph { get; }
+
+    /// <summary>Returns a copy of this plan whose <see cref="Setup"/> commands are <paramref name="commands"/>.</summary>
+    /// <param name="commands">The commands, in the order they run.</param>
+    /// <returns>The new plan; this one is unchanged.</returns>
+    /// <exception cref="ArgumentException">A command is empty.</exception>
+    public TaskPlan WithSetup(params IEnumerable<string> commands) =>
+        new(Tasks, Graph, SourcePath, CheckCommands(commands, nameof(commands)), Verify);
+
+    /// <summary>Returns a copy of this plan whose <see cref="Verify"/> commands are <paramref name="commands"/>.</summary>
+    /// <param name="commands">The commands, in the order they run.</param>
+    /// <returns>The new plan; this one is unchanged.</returns>
+    /// <exception cref="ArgumentException">A command is empty.</exception>
+    public TaskPlan WithVerify(params IEnumerable<string> commands) =>
+        new(Tasks, Graph, SourcePath, Setup, CheckCommands(commands, nameof(commands)));
+
+    private static string[] CheckCommands(IEnumerable<string> commands, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(commands, parameterName);
+        string[] copy = [.. commands];
+        if (Array.FindIndex(copy, string.IsNullOrWhiteSpace) is var empty and >= 0)
+        {
+            throw new ArgumentException($"Command {empty + 1} is empty; give each command as a full command line, such as 'npm test'.", parameterName);
+        }
+
+        return copy;
+    }
 
     /// <summary>Gets the task with the given id.</summary>
     /// <param name="id">The task's id.</param>
@@ -89,7 +127,7 @@ public sealed class TaskPlan
     public static TaskPlan Create(IEnumerable<AgentTask> tasks)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        return Validate([.. tasks], [], null, null);
+        return Validate([.. tasks], [], [], [], null, null);
     }
 
     /// <summary>Parses a plan from the text of a <c>tasks.yaml</c>.</summary>
@@ -100,8 +138,8 @@ public sealed class TaskPlan
     public static TaskPlan Parse(string yaml, string? sourcePath = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        (List<AgentTask> tasks, List<TaskPlanProblem> problems) = TaskPlanParser.Parse(yaml, sourcePath);
-        return Validate(tasks, problems, new SourceLocation(sourcePath, 1, 1), sourcePath);
+        TaskPlanParser.ParsedPlan parsed = TaskPlanParser.Parse(yaml, sourcePath);
+        return Validate(parsed.Tasks, parsed.Setup, parsed.Verify, parsed.Problems, new SourceLocation(sourcePath, 1, 1), sourcePath);
     }
 
     /// <summary>Loads a plan from a <c>tasks.yaml</c> file.</summary>
@@ -145,7 +183,8 @@ public sealed class TaskPlan
         }
     }
 
-    private static TaskPlan Validate(List<AgentTask> tasks, List<TaskPlanProblem> problems, SourceLocation? planLocation, string? sourcePath)
+    private static TaskPlan Validate(
+        List<AgentTask> tasks, List<string> setup, List<string> verify, List<TaskPlanProblem> problems, SourceLocation? planLocation, string? sourcePath)
     {
         // A plan without tasks is reported once, whether the parser found nothing or the list was empty.
         PlanGraph? graph = tasks.Count == 0 && problems.Count > 0
@@ -157,30 +196,13 @@ public sealed class TaskPlan
         }
 
         var normalized = tasks.Select(Normalize).ToArray();
-        return new TaskPlan(normalized, graph, sourcePath);
+        return new TaskPlan(normalized, graph, sourcePath, setup, verify);
     }
 
     private static AgentTask Normalize(AgentTask task) =>
         task.Isolation is { } isolation && !string.Equals(isolation, isolation.Trim().ToLowerInvariant(), StringComparison.Ordinal)
-            ? CopyWithIsolation(task, isolation.Trim().ToLowerInvariant())
+            ? task.Copy(isolation: isolation.Trim().ToLowerInvariant())
             : task;
-
-    private static AgentTask CopyWithIsolation(AgentTask task, string isolation) => new()
-    {
-        Id = task.Id,
-        Instructions = task.Instructions,
-        AgentCount = task.AgentCount,
-        Isolation = isolation,
-        Dependencies = task.Dependencies,
-        Priority = task.Priority,
-        EstimatedHours = task.EstimatedHours,
-        SuccessCriteria = task.SuccessCriteria,
-        Checks = task.Checks,
-        Timeout = task.Timeout,
-        MaxAttempts = task.MaxAttempts,
-        Location = task.Location,
-        FieldLocations = task.FieldLocations,
-    };
 
     private static List<TaskPlanProblem> Sort(List<TaskPlanProblem> problems) =>
         [.. problems

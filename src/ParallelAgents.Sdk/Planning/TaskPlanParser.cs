@@ -21,25 +21,30 @@ internal sealed class TaskPlanParser
     internal static readonly string[] TaskFields =
     [
         "id", "agent_count", "isolation", "dependencies", "priority", "estimated_hours",
-        "instructions", "success_criteria", "checks", "timeout", "max_attempts",
+        "instructions", "success_criteria", "checks", "timeout", "max_attempts", "template",
     ];
 
-    internal static readonly string[] PlanFields = ["tasks"];
+    internal static readonly string[] PlanFields = ["tasks", "setup", "verify"];
 
     // Deeper nesting has no meaning in a task file; the limit keeps a hostile file from exhausting the stack.
     private const int MaxDepth = 64;
 
     private readonly string? _path;
     private readonly List<TaskPlanProblem> _problems = [];
+    private List<string> _setup = [];
+    private List<string> _verify = [];
 
     private TaskPlanParser(string? path) => _path = path;
 
-    public static (List<AgentTask> Tasks, List<TaskPlanProblem> Problems) Parse(string yaml, string? path)
+    public static ParsedPlan Parse(string yaml, string? path)
     {
         var parser = new TaskPlanParser(path);
         List<AgentTask> tasks = parser.ParseDocument(yaml);
-        return (tasks, parser._problems);
+        return new ParsedPlan(tasks, parser._setup, parser._verify, parser._problems);
     }
+
+    /// <summary>What the parser read: the tasks, the plan-level commands and every problem found.</summary>
+    internal sealed record ParsedPlan(List<AgentTask> Tasks, List<string> Setup, List<string> Verify, List<TaskPlanProblem> Problems);
 
     private List<AgentTask> ParseDocument(string yaml)
     {
@@ -74,10 +79,19 @@ internal sealed class TaskPlanParser
         }
 
         Node? tasksNode = null;
+        var planValues = new Dictionary<string, Node>(StringComparer.Ordinal);
         foreach ((Node keyNode, Node value) in root.Entries)
         {
             string? key = KeyOf(keyNode);
-            if (key != "tasks")
+            if (key is "setup" or "verify")
+            {
+                if (!planValues.TryAdd(key, value))
+                {
+                    _problems.Add(new TaskPlanProblem(At(keyNode.Start), null,
+                        $"'{key}' appears twice at the top level; keep one list."));
+                }
+            }
+            else if (key != "tasks")
             {
                 UnknownField(keyNode, key, PlanFields, "the plan", null);
             }
@@ -91,6 +105,11 @@ internal sealed class TaskPlanParser
                 tasksNode = value;
             }
         }
+
+        // Plan-level commands share the task fields' list rules; their problems name no task.
+        var planLocations = new TaskFieldLocations();
+        _setup = StringList(planValues, "setup", null, planLocations, null);
+        _verify = StringList(planValues, "verify", null, planLocations, null);
 
         switch (tasksNode)
         {
@@ -230,6 +249,7 @@ internal sealed class TaskPlanParser
             Checks = StringList(values, "checks", id, locations, null),
             Timeout = Duration(values, id, locations),
             MaxAttempts = Integer(values, "max_attempts", id, locations),
+            Template = String(values, "template", id, locations),
             Location = At(mapping.Start),
             FieldLocations = locations,
         };

@@ -157,6 +157,13 @@ internal static partial class TaskPlanValidator
             }
         }
 
+        // A template name is looked up by the agent, which may have templates of its own; only its form is checked here.
+        if (task.Template is { } template && !IsolationPattern().IsMatch(template.Trim().ToLowerInvariant()))
+        {
+            problems.Add(new TaskPlanProblem(At(task, "template"), NullIfEmpty(task.Id),
+                $"invalid template '{template}' in {owner}; name a template such as 'backend' (letters, digits, '.', '_' and '-', starting with a letter or digit)."));
+        }
+
         var nullLists = new List<string>(3);
         if (task.Dependencies is null)
         {
