@@ -33,6 +33,11 @@ public sealed class MergeOptions
     /// default is <c>reports</c>.</value>
     public string? ReportsDirectory { get; set; } = "reports";
 
+    /// <summary>Which environment variables verify commands see: secrets removed, variables allowed through, variables
+    /// added.</summary>
+    /// <value>The default is <see cref="CommandEnvironmentOptions"/>'s own defaults.</value>
+    public CommandEnvironmentOptions CommandEnvironment { get; set; } = new();
+
     /// <summary>The folder the integration worktree (where verify commands run) is made in.</summary>
     /// <value>The default, <see langword="null"/>, is the folder beside the repository that the worktree isolation
     /// uses: <c>/src/shop</c> gets <c>/src/shop.worktrees</c>. A relative path is taken from the repository's
@@ -80,6 +85,9 @@ public sealed class MergeOptions
         }
     }
 
+    private static readonly System.Buffers.SearchValues<char> NameForbidden = System.Buffers.SearchValues.Create("<>\r\n");
+    private static readonly System.Buffers.SearchValues<char> EmailForbidden = System.Buffers.SearchValues.Create("<> \t\r\n");
+
     internal void Validate(List<string> problems)
     {
         if (string.IsNullOrWhiteSpace(RepositoryPath))
@@ -120,12 +128,12 @@ public sealed class MergeOptions
             problems.Add($"MergeOptions.WorktreesDirectory must be null (a folder beside the repository) or a folder path, not '{WorktreesDirectory}'.");
         }
 
-        if (string.IsNullOrWhiteSpace(CommitterName) || CommitterName.AsSpan().IndexOfAny("<>\r\n") >= 0)
+        if (string.IsNullOrWhiteSpace(CommitterName) || CommitterName.AsSpan().IndexOfAny(NameForbidden) >= 0)
         {
             problems.Add($"MergeOptions.CommitterName must be non-empty, without '<', '>' or line breaks, not '{CommitterName}'.");
         }
 
-        if (string.IsNullOrWhiteSpace(CommitterEmail) || CommitterEmail.AsSpan().IndexOfAny("<> \t\r\n") >= 0)
+        if (string.IsNullOrWhiteSpace(CommitterEmail) || CommitterEmail.AsSpan().IndexOfAny(EmailForbidden) >= 0)
         {
             problems.Add($"MergeOptions.CommitterEmail must be non-empty, without '<', '>', spaces or line breaks, not '{CommitterEmail}'.");
         }
@@ -138,6 +146,15 @@ public sealed class MergeOptions
         if (MaxMainBranchRetries is < 1 or > 1000)
         {
             problems.Add($"MergeOptions.MaxMainBranchRetries must be from 1 to 1,000, not {MaxMainBranchRetries}.");
+        }
+
+        if (CommandEnvironment is null)
+        {
+            problems.Add("MergeOptions.CommandEnvironment must not be null.");
+        }
+        else
+        {
+            CommandEnvironment.Validate(problems);
         }
 
         if (TimeProvider is null)
@@ -162,6 +179,7 @@ public sealed class MergeOptions
             MaxResolutionRounds = MaxResolutionRounds,
             MaxMainBranchRetries = MaxMainBranchRetries,
             TimeProvider = TimeProvider,
+            CommandEnvironment = CommandEnvironment.Clone(),
         };
         foreach (string command in VerifyCommands)
         {
