@@ -299,7 +299,7 @@ public sealed class BranchMerger : IAsyncDisposable
             string? treeNote = UpdateCheckouts(checkouts, next, outcome);
             outcome.Message = (outcome.Resolver is null
                 ? $"Merged '{request.Branch}' into '{_options.MainBranch}' ({MergeReports.StrategyName(_options.Strategy)}) at {Short(next.Sha)}."
-                : $"{outcome.Conflicts.Count} conflicted files resolved by {outcome.Resolver}; merged into '{_options.MainBranch}' at {Short(next.Sha)}.")
+                : $"{Files(outcome.Conflicts.Count)} in conflict resolved by {outcome.Resolver}; merged into '{_options.MainBranch}' at {Short(next.Sha)}.")
                 + treeNote;
             return Finish(outcome, started);
         }
@@ -629,7 +629,7 @@ public sealed class BranchMerger : IAsyncDisposable
     {
         string files = string.Join(", ", outcome.Conflicts.Select(c => $"{c.Path} ({c.Kind})"));
         string resolvers = request.Resolvers.Count == 0 ? "no resolver is configured" : "no resolver resolved it";
-        return $"'{request.Branch}' conflicts with '{_options.MainBranch}' in {outcome.Conflicts.Count} files: {files}; {resolvers}. " +
+        return $"'{request.Branch}' conflicts with '{_options.MainBranch}' in {Files(outcome.Conflicts.Count)}: {files}; {resolvers}. " +
             $"'{_options.MainBranch}' and '{request.Branch}' are unchanged; the report's manual_steps finish the merge by hand.";
     }
 
@@ -680,6 +680,8 @@ public sealed class BranchMerger : IAsyncDisposable
         string path = MergeReports.WriteMerge(_reportsDirectory, result, outcome.Request.RunId, _options.MainBranch, _options.Strategy);
         return Build(path);
     }
+
+    private static string Files(int count) => count == 1 ? "1 file" : $"{count} files";
 
     private static string Short(string sha) => sha[..Math.Min(12, sha.Length)];
 

@@ -52,7 +52,7 @@ internal static class MergeReports
     internal static byte[] ToJson(MergeResult result, string runId, string mainBranch, MergeStrategy strategy)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("task_id", result.TaskId);
