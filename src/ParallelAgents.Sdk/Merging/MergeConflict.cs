@@ -1,12 +1,20 @@
 namespace ParallelAgents.Sdk;
 
 /// <summary>A range of lines in one side of a conflicted file, 1-based and inclusive.</summary>
+/// <remarks>A side that deleted the lines the other side changed has an empty range, <c>End == Start - 1</c>, placed
+/// where the deleted lines were: <c>(5, 4)</c> means "nothing, just before line 5".</remarks>
 /// <param name="Start">The first line.</param>
 /// <param name="End">The last line; equal to <paramref name="Start"/> for one line.</param>
 public readonly record struct LineRange(int Start, int End)
 {
+    /// <summary>Whether the range holds no line (the side deleted the lines in conflict).</summary>
+    public bool IsEmpty => End < Start;
+
+    /// <summary>How many lines the range holds.</summary>
+    public int Count => Math.Max(0, End - Start + 1);
+
     /// <inheritdoc/>
-    public override string ToString() => Start == End ? $"{Start}" : $"{Start}-{End}";
+    public override string ToString() => IsEmpty ? $"none before {Start}" : Start == End ? $"{Start}" : $"{Start}-{End}";
 }
 
 /// <summary>One file that the main branch and a task's branch changed in ways that do not merge.</summary>

@@ -33,12 +33,26 @@ public sealed class MergeResult
     /// <summary>The name of the conflict resolver that resolved the conflicts, or <see langword="null"/>.</summary>
     public string? Resolver { get; init; }
 
+    /// <summary>The commit the resolver made, merged in place of <see cref="TheirsCommit"/>, or <see langword="null"/>
+    /// when no resolver resolved the merge. The task's branch itself is not moved.</summary>
+    public string? ResolutionCommit { get; init; }
+
+    /// <summary>What each resolver asked said, in order, as <c>name: outcome</c>; empty when there was no conflict.</summary>
+    public IReadOnlyList<string> ResolverAttempts { get; init; } = [];
+
     /// <summary>Whether the user's working tree, where the main branch is checked out, was updated to the new commit.
     /// It is left exactly as it was when it had uncommitted changes.</summary>
     public bool WorkingTreeUpdated { get; init; }
 
+    /// <summary>The working tree where the main branch is checked out that was left exactly as it was because it had
+    /// uncommitted changes (the main branch advanced all the same), or <see langword="null"/>.</summary>
+    public string? WorkingTreeLeftAsIs { get; init; }
+
     /// <summary>What happened, in a sentence or two, with what to do next when the merge did not reach the main branch.</summary>
     public string? Message { get; init; }
+
+    /// <summary>The <c>verify</c> command that failed, when <see cref="Status"/> is <see cref="MergeStatus.VerifyFailed"/>.</summary>
+    public string? VerifyCommand { get; init; }
 
     /// <summary>The output of the <c>verify</c> command that failed, when <see cref="Status"/> is <see cref="MergeStatus.VerifyFailed"/>.</summary>
     public string? VerifyOutput { get; init; }
