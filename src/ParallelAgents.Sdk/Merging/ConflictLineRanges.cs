@@ -110,6 +110,14 @@ internal static class ConflictLineRanges
     public static IReadOnlyList<LineRange> TheirsRanges(IReadOnlyList<ConflictHunk> hunks) =>
         [.. hunks.Where(h => h.TheirsRange is not null).Select(h => h.TheirsRange!.Value)];
 
+    /// <summary>The line diff of two versions of a file, with their lines, for showing what one side changed.</summary>
+    internal static (string[] Old, string[] New, List<LineEdit> Edits) Diff(string? oldText, string? newText)
+    {
+        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        string[] oldLines = SplitLines(oldText), newLines = SplitLines(newText);
+        return (oldLines, newLines, LineDiff.Compute(Number(oldLines, numbers), Number(newLines, numbers)));
+    }
+
     /// <summary>Splits text into lines, each with its <c>\n</c> (the last may have none); none for null or empty text.</summary>
     internal static string[] SplitLines(string? text)
     {
