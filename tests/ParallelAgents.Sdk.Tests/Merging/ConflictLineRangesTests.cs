@@ -1,0 +1,194 @@
+using System.Diagnostics;
+
+namespace ParallelAgents.Sdk.Tests.Merging;
+
+public sealed class ConflictLineRangesTests
+{
+    [Fact]
+    public void Compute_OneLineChangedBothWays_OneHunkOnThatLine()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\n", "a\nB1\nc\n", "a\nB2\nc\n");
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Equal(new LineRange(2, 2), hunk.OursRange);
+        Assert.Equal(new LineRange(2, 2), hunk.TheirsRange);
+        Assert.Equal(new LineRange(2, 2), hunk.BaseRange);
+    }
+
+    [Fact]
+    public void Compute_TwoDistantHunksWithShiftedLines_EachSideNumberedInItsOwnFile()
+    {
+        string ancestor = Lines(1, 12);
+        // Ours turns line 2 into two lines, so its later lines move down by one.
+        string ours = ancestor.Replace("l2\n", "o2a\no2b\n", StringComparison.Ordinal).Replace("l10\n", "o10\n", StringComparison.Ordinal);
+        string theirs = ancestor.Replace("l2\n", "t2\n", StringComparison.Ordinal).Replace("l10\n", "t10\n", StringComparison.Ordinal);
+
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestor, ours, theirs);
+
+        Assert.Equal(2, hunks.Count);
+        Assert.Equal(new LineRange(2, 3), hunks[0].OursRange);
+        Assert.Equal(new LineRange(2, 2), hunks[0].TheirsRange);
+        Assert.Equal(new LineRange(11, 11), hunks[1].OursRange);
+        Assert.Equal(new LineRange(10, 10), hunks[1].TheirsRange);
+        Assert.Equal(new LineRange(10, 10), hunks[1].BaseRange);
+        Assert.Equal([new LineRange(2, 3), new LineRange(11, 11)], ConflictLineRanges.OursRanges(hunks));
+        Assert.Equal([new LineRange(2, 2), new LineRange(10, 10)], ConflictLineRanges.TheirsRanges(hunks));
+    }
+
+    [Fact]
+    public void Compute_AddAddWithCommonLines_OnlyTheDifferingLines()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(null, "head\nmine\ntail\n", "head\nyours\nmore\ntail\n");
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Equal(new LineRange(2, 2), hunk.OursRange);
+        Assert.Equal(new LineRange(2, 3), hunk.TheirsRange);
+        Assert.Null(hunk.BaseRange);
+    }
+
+    [Fact]
+    public void Compute_ModifyDelete_OursLinesAndNoTheirsLines()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\n", "a\nB\n", null);
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Equal(new LineRange(1, 2), hunk.OursRange);
+        Assert.Null(hunk.TheirsRange);
+        Assert.Equal(0, hunk.TheirsCount);
+        Assert.Empty(ConflictLineRanges.TheirsRanges(hunks));
+    }
+
+    [Fact]
+    public void Compute_DeleteModify_TheirsLinesAndNoOursLines()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\n", null, "a\nb\nC\n");
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Null(hunk.OursRange);
+        Assert.Equal(new LineRange(1, 3), hunk.TheirsRange);
+    }
+
+    [Fact]
+    public void Compute_DisjointEdits_NoHunk()
+    {
+        string ancestor = Lines(1, 10);
+        string ours = ancestor.Replace("l2\n", "o2\n", StringComparison.Ordinal);
+        string theirs = ancestor.Replace("l8\n", "t8\n", StringComparison.Ordinal);
+
+        Assert.Empty(ConflictLineRanges.Compute(ancestor, ours, theirs));
+    }
+
+    [Fact]
+    public void Compute_SameChangeOnBothSides_NoHunk()
+    {
+        Assert.Empty(ConflictLineRanges.Compute("a\nb\nc\n", "a\nX\nc\n", "a\nX\nc\n"));
+    }
+
+    [Fact]
+    public void Compute_AdjacentLinesChanged_ConflictAsGitDoes()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\nd\n", "a\nB\nc\nd\n", "a\nb\nC\nd\n");
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Equal(new LineRange(2, 3), hunk.OursRange);
+        Assert.Equal(new LineRange(2, 3), hunk.TheirsRange);
+    }
+
+    [Fact]
+    public void Compute_InsertionsAtTheSamePlace_Conflict()
+    {
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\n", "a\nmine\nb\n", "a\nyours\nb\n");
+
+        ConflictHunk hunk = Assert.Single(hunks);
+        Assert.Equal(new LineRange(2, 2), hunk.OursRange);
+        Assert.Equal(new LineRange(2, 2), hunk.TheirsRange);
+        Assert.Null(hunk.BaseRange);
+        Assert.Equal(2, hunk.BaseStart);
+    }
+
+    [Fact]
+    public void Compute_ConflictsThreeLinesApart_JoinedAsGitShowsThem()
+    {
+        string ancestor = Lines(1, 10);
+        string ours = ancestor.Replace("l2\n", "o2\n", StringComparison.Ordinal).Replace("l6\n", "o6\n", StringComparison.Ordinal);
+        string theirs = ancestor.Replace("l2\n", "t2\n", StringComparison.Ordinal).Replace("l6\n", "t6\n", StringComparison.Ordinal);
+
+        ConflictHunk hunk = Assert.Single(ConflictLineRanges.Compute(ancestor, ours, theirs));
+        Assert.Equal(new LineRange(2, 6), hunk.OursRange);
+        Assert.Equal(new LineRange(2, 6), hunk.TheirsRange);
+    }
+
+    [Fact]
+    public void Compute_ConflictRegionWithCommonLineInside_SplitLikeGit()
+    {
+        // Both sides rewrite lines 2-6 but keep line 4 the same, and the parts differ: git splits only when more than
+        // three lines separate the parts, so this stays one; with a long common middle it splits.
+        string ancestor = Lines(1, 12);
+        string ours = "l1\nx\nsame1\nsame2\nsame3\nsame4\nx\nl9\nl10\nl11\nl12\n";
+        string theirs = "l1\ny\nsame1\nsame2\nsame3\nsame4\ny\nl9\nl10\nl11\nl12\n";
+
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestor, ours, theirs);
+
+        Assert.Equal(2, hunks.Count);
+        Assert.Equal(new LineRange(2, 2), hunks[0].OursRange);
+        Assert.Equal(new LineRange(7, 7), hunks[1].OursRange);
+        Assert.Equal(new LineRange(7, 7), hunks[1].TheirsRange);
+    }
+
+    [Fact]
+    public void Compute_LastLineWithoutNewline_DiffersFromOneWith()
+    {
+        Assert.Single(ConflictLineRanges.Compute("a\nb\n", "a\nb", "a\nb\nc\n"));
+    }
+
+    public static TheoryData<string, string, string> GitCases => new()
+    {
+        { Lines(1, 20), Edit(Lines(1, 20), ("l3", "o3"), ("l15", "o15a\no15b")), Edit(Lines(1, 20), ("l3", "t3"), ("l16", "t16")) },
+        { Lines(1, 20), Edit(Lines(1, 20), ("l3", "o3"), ("l9", "o9")), Edit(Lines(1, 20), ("l3", "t3"), ("l9", "t9")) },
+        { Lines(1, 20), Edit(Lines(1, 20), ("l3", "o3"), ("l5", "")), Edit(Lines(1, 20), ("l4", "t4"), ("l12", "t12")) },
+        { Lines(1, 30), Edit(Lines(1, 30), ("l2", "x"), ("l10", "x"), ("l20", "x")), Edit(Lines(1, 30), ("l2", "y"), ("l11", "y"), ("l20", "y")) },
+        { Lines(1, 8), Edit(Lines(1, 8), ("l1", "a\nb\nc")), Edit(Lines(1, 8), ("l1", "a\nB\nc")) },
+    };
+
+    [Theory]
+    [MemberData(nameof(GitCases))]
+    public void Compute_AgainstGitMergeFile_SameNumberOfConflicts(string ancestor, string ours, string theirs)
+    {
+        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
+            File.WriteAllText(Path.Combine(dir, "ours"), ours);
+            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
+            // git merge-file exits with the number of conflicts. Its default level also joins conflicts separated only
+            // by lines without letters or digits, which git merge does not; every line of these cases has some.
+            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
+            {
+                WorkingDirectory = dir,
+                RedirectStandardOutput = true,
+            })!;
+            string output = git.StandardOutput.ReadToEnd();
+            git.WaitForExit();
+
+            int markers = output.Split('\n').Count(l => l.StartsWith("<<<<<<<", StringComparison.Ordinal));
+            Assert.Equal(git.ExitCode, markers);
+            Assert.Equal(markers, ConflictLineRanges.Compute(ancestor, ours, theirs).Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"l{i}\n"));
+
+    private static string Edit(string text, params (string Line, string Replacement)[] edits)
+    {
+        foreach ((string line, string replacement) in edits)
+        {
+            text = text.Replace(line + "\n", replacement.Length == 0 ? "" : replacement + "\n", StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+}
