@@ -21,6 +21,8 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly EventHub _events;
     private readonly CancellationTokenSource _disposeCts = new();
+    private readonly RepositorySettings? _repository;
+    private readonly IAsyncDisposable? _ownedProvider;
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private int _disposed;
@@ -31,8 +33,12 @@ public sealed class AgentEngine : IAsyncDisposable
         IEnumerable<IIsolationProvider> providers,
         ISharedMemory? memory,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        RepositorySettings? repository = null,
+        IAsyncDisposable? ownedProvider = null)
     {
+        _repository = repository;
+        _ownedProvider = ownedProvider;
         _options = options;
         _agent = agent;
         _providers = providers.ToDictionary(p => p.Name.Trim().ToLowerInvariant(), StringComparer.Ordinal);
@@ -74,7 +80,7 @@ public sealed class AgentEngine : IAsyncDisposable
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _memory, _time, _logger, _events);
+            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
             return await execution.RunAsync(linked.Token).ConfigureAwait(false);
         }
         finally
@@ -112,6 +118,10 @@ public sealed class AgentEngine : IAsyncDisposable
 
         _events.Complete();
         _disposeCts.Dispose();
+        if (_ownedProvider is not null)
+        {
+            await _ownedProvider.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private IIsolationProvider?[] ResolveProviders(TaskPlan plan)

@@ -34,4 +34,28 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Task {TaskId} attempt {Attempt} (lane {Lane}) failed while other agents on the task go on: {Error}")]
     public static partial void LaneFailed(ILogger logger, string taskId, int attempt, int lane, string error, Exception? exception);
+
+    [LoggerMessage(11, LogLevel.Information, "Run {RunId}: swept {Count} worktrees left by runs that are no longer alive")]
+    public static partial void Swept(ILogger logger, string runId, int count);
+
+    [LoggerMessage(12, LogLevel.Information, "Task {TaskId}: branch {Branch} {Status} into {MainBranch}: {Message}")]
+    public static partial void Merged(ILogger logger, string taskId, string branch, MergeStatus status, string mainBranch, string? message);
+
+    [LoggerMessage(13, LogLevel.Warning, "Task {TaskId}: branch {Branch} did not reach {MainBranch} ({Status}): {Message}")]
+    public static partial void MergeFailed(ILogger logger, string taskId, string branch, string mainBranch, MergeStatus status, string? message);
+
+    [LoggerMessage(14, LogLevel.Warning, "Task {TaskId}: committing the work of attempt {Attempt} on {Branch} failed")]
+    public static partial void CommitFailed(ILogger logger, string taskId, int attempt, string branch, Exception exception);
+
+    [LoggerMessage(15, LogLevel.Warning, "Task {TaskId}: predicted conflict with {Other} in {Files}")]
+    public static partial void ConflictPredicted(ILogger logger, string taskId, string other, string files);
+
+    [LoggerMessage(16, LogLevel.Warning, "Task {TaskId}: conflict forecasting failed for commit {Commit}; the run goes on without this forecast")]
+    public static partial void ForecastFailed(ILogger logger, string taskId, string commit, Exception exception);
+
+    [LoggerMessage(17, LogLevel.Warning, "Task {TaskId}: setup command '{Command}' failed in the workspace of attempt {Attempt}")]
+    public static partial void SetupFailed(ILogger logger, string taskId, string command, int attempt);
+
+    [LoggerMessage(18, LogLevel.Warning, "Run {RunId}: sweeping leftover worktrees failed; the run goes on")]
+    public static partial void SweepFailed(ILogger logger, string runId, Exception exception);
 }

@@ -25,6 +25,15 @@ public sealed class ParallelAgentsBuilder
     private ISharedMemory? _memory;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private readonly List<IConflictResolver> _resolvers = [];
+    private readonly List<Action<MergeOptions>> _mergeConfiguration = [];
+    private string? _repositoryPath;
+    private string _mainBranch = "main";
+    private string? _reportsDirectory = "reports";
+    private bool _reportsDirectorySet;
+    private Action<WorktreeIsolationOptions>? _worktreeConfiguration;
+    private bool _useWorktrees;
+    private bool _forecastConflicts = true;
     private bool _built;
 
     /// <summary>Has the engine's tasks done by <paramref name="agent"/>.</summary>
@@ -64,6 +73,91 @@ public sealed class ParallelAgentsBuilder
         ArgumentNullException.ThrowIfNull(memory);
         ThrowIfBuilt();
         _memory = memory;
+        return this;
+    }
+
+    /// <summary>
+    /// Works on the git repository at <paramref name="path"/>: each succeeded task's branch is merged into
+    /// <paramref name="mainBranch"/> before the tasks that depend on it start, conflicts go to the resolver chain, and
+    /// merge reports are written (see <see cref="WithReportsDirectory(string?)"/>). Use it with
+    /// <see cref="UseWorktreeIsolation(Action{WorktreeIsolationOptions}?)"/> so that every task works in its own
+    /// worktree on its own branch.
+    /// </summary>
+    /// <param name="path">The repository's folder (its working tree, or the git folder of a bare repository).</param>
+    /// <param name="mainBranch">The branch the work is merged into; the default is <c>main</c>.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseRepository(string path, string mainBranch = "main")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mainBranch);
+        ThrowIfBuilt();
+        _repositoryPath = path;
+        _mainBranch = mainBranch;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs tasks in git worktrees of the repository given to <see cref="UseRepository(string, string)"/>: the built-in
+    /// <see cref="WorktreeIsolationProvider"/>, registered as <c>worktree</c> (the default isolation). The engine owns
+    /// the provider and disposes it, and sweeps the worktrees of dead runs when each run starts.
+    /// </summary>
+    /// <param name="configure">Changes the <see cref="WorktreeIsolationOptions"/>; the repository path and base branch
+    /// default to those of <see cref="UseRepository(string, string)"/>.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseWorktreeIsolation(Action<WorktreeIsolationOptions>? configure = null)
+    {
+        ThrowIfBuilt();
+        _useWorktrees = true;
+        _worktreeConfiguration = configure;
+        return this;
+    }
+
+    /// <summary>Changes how task branches are merged into the main branch (strategy, verify commands, committer...).</summary>
+    /// <param name="configure">Changes the <see cref="MergeOptions"/>; the repository, main branch and reports folder
+    /// default to those given to the builder. Calls add up, in order.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMerging(Action<MergeOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        ThrowIfBuilt();
+        _mergeConfiguration.Add(configure);
+        return this;
+    }
+
+    /// <summary>Adds a conflict resolver to the end of the chain asked when a task's branch conflicts with the main branch.</summary>
+    /// <remarks>Without any, the chain is <see cref="RerunAgentResolver"/> (the task's agent redoes its work on the new
+    /// main branch) then <see cref="ReportOnlyResolver"/> (the conflict is reported with what to do by hand).</remarks>
+    /// <param name="resolver">The resolver.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseConflictResolver(IConflictResolver resolver)
+    {
+        ArgumentNullException.ThrowIfNull(resolver);
+        ThrowIfBuilt();
+        _resolvers.Add(resolver);
+        return this;
+    }
+
+    /// <summary>Turns conflict forecasting on or off: while agents work, each commit is merged in memory with the main
+    /// branch and every other running task's branch, and predicted conflicts are published as
+    /// <see cref="AgentEventKind.ConflictPredicted"/> events and under <c>conflicts/predicted/</c> in the shared memory.</summary>
+    /// <param name="enabled">Whether to forecast; the default is on.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseConflictForecasting(bool enabled = true)
+    {
+        ThrowIfBuilt();
+        _forecastConflicts = enabled;
+        return this;
+    }
+
+    /// <summary>Sets the folder merge reports are written to (<c>merge_&lt;task-id&gt;_&lt;timestamp&gt;.json</c>,
+    /// <c>merge_summary_&lt;timestamp&gt;.txt</c>), relative to the repository unless absolute.</summary>
+    /// <param name="path">The folder; <see langword="null"/> writes no reports. The default is <c>reports</c>.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder WithReportsDirectory(string? path)
+    {
+        ThrowIfBuilt();
+        _reportsDirectory = path;
+        _reportsDirectorySet = true;
         return this;
     }
 
@@ -156,13 +250,93 @@ public sealed class ParallelAgentsBuilder
             }
         }
 
+        WorktreeIsolationOptions? worktreeOptions = _useWorktrees ? BuildWorktreeOptions(problems) : null;
+        MergeOptions? mergeOptions = _repositoryPath is null ? null : BuildMergeOptions(worktreeOptions, problems);
+        if (_repositoryPath is null && (_mergeConfiguration.Count > 0 || _resolvers.Count > 0))
+        {
+            problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
+        }
+
         if (problems.Count > 0)
         {
             throw new ParallelAgentsConfigurationException(problems);
         }
 
+        WorktreeIsolationProvider? worktrees = null;
+        if (worktreeOptions is not null)
+        {
+            try
+            {
+                worktrees = new WorktreeIsolationProvider(worktreeOptions, _loggerFactory, _timeProvider);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+            {
+                throw new ParallelAgentsConfigurationException([$"The worktree isolation cannot start: {ex.Message}"]);
+            }
+        }
+
+        List<IIsolationProvider> providers = [.. _providers];
+        if (worktrees is not null)
+        {
+            providers.Add(worktrees);
+        }
+
+        RepositorySettings? repository = mergeOptions is null ? null : new RepositorySettings
+        {
+            Merge = mergeOptions,
+            Resolvers = _resolvers.Count > 0 ? [.. _resolvers] : [new RerunAgentResolver(), new ReportOnlyResolver()],
+            ForecastConflicts = _forecastConflicts,
+            Worktrees = worktrees,
+        };
+
         _built = true;
-        return new AgentEngine(_options.Clone(), _agent!, [.. _providers], _memory, _timeProvider, _loggerFactory);
+        return new AgentEngine(_options.Clone(), _agent!, providers, _memory, _timeProvider, _loggerFactory, repository, worktrees);
+    }
+
+    private WorktreeIsolationOptions? BuildWorktreeOptions(List<string> problems)
+    {
+        var options = new WorktreeIsolationOptions { RepositoryPath = _repositoryPath ?? string.Empty, BaseBranch = _mainBranch };
+        _worktreeConfiguration?.Invoke(options);
+        if (string.IsNullOrWhiteSpace(options.RepositoryPath))
+        {
+            problems.Add("Worktree isolation needs a repository: call UseRepository(path, mainBranch), or set WorktreeIsolationOptions.RepositoryPath.");
+            return null;
+        }
+
+        int before = problems.Count;
+        options.Validate(problems);
+        return problems.Count == before ? options : null;
+    }
+
+    private MergeOptions? BuildMergeOptions(WorktreeIsolationOptions? worktreeOptions, List<string> problems)
+    {
+        var options = new MergeOptions
+        {
+            RepositoryPath = _repositoryPath!,
+            MainBranch = _mainBranch,
+            ReportsDirectory = _reportsDirectory,
+            TimeProvider = _timeProvider,
+            WorktreesDirectory = worktreeOptions?.WorktreesDirectory,
+        };
+        if (worktreeOptions is not null)
+        {
+            // Verify commands run with the same environment rules as the agents' commands.
+            options.CommandEnvironment = worktreeOptions.CommandEnvironment;
+        }
+
+        foreach (Action<MergeOptions> configure in _mergeConfiguration)
+        {
+            configure(options);
+        }
+
+        if (_reportsDirectorySet)
+        {
+            options.ReportsDirectory = _reportsDirectory;
+        }
+
+        int before = problems.Count;
+        options.Validate(problems);
+        return problems.Count == before ? options : null;
     }
 
     private void ThrowIfBuilt()

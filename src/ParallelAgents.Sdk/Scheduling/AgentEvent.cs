@@ -40,6 +40,12 @@ public sealed class AgentEvent
     /// <summary>The run's result, for <see cref="AgentEventKind.RunCompleted"/>.</summary>
     public RunResult? Result { get; init; }
 
+    /// <summary>The merge's result, for <see cref="AgentEventKind.BranchMerged"/> and <see cref="AgentEventKind.MergeFailed"/>.</summary>
+    public MergeResult? Merge { get; init; }
+
+    /// <summary>The predicted conflict, for <see cref="AgentEventKind.ConflictPredicted"/> and <see cref="AgentEventKind.ConflictCleared"/>.</summary>
+    public ConflictForecast? Forecast { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Timestamp:O} #{Sequence} {Kind}{(TaskId is null ? string.Empty : $" {TaskId}")}{(Attempt is null ? string.Empty : $" attempt {Attempt}")}{(Message is null ? string.Empty : $": {Message}")}";

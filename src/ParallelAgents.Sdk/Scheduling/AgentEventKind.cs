@@ -35,4 +35,20 @@ public enum AgentEventKind
 
     /// <summary>This watcher fell behind and lost its oldest events; <see cref="AgentEvent.DroppedCount"/> says how many.</summary>
     EventsDropped = 10,
+
+    /// <summary>A task's branch reached the main branch (merged, or resolved then merged), or had nothing to merge;
+    /// <see cref="AgentEvent.Merge"/> holds the merge's result.</summary>
+    BranchMerged = 11,
+
+    /// <summary>A task's branch did not reach the main branch (an unresolved conflict, or the plan's <c>verify</c>
+    /// commands failed on the merged tree); <see cref="AgentEvent.Merge"/> says why, and the branch is kept.</summary>
+    MergeFailed = 12,
+
+    /// <summary>A commit of a running task conflicts with the main branch or with another running task's branch;
+    /// <see cref="AgentEvent.Forecast"/> names the tasks, files and lines. The merge has not happened yet.</summary>
+    ConflictPredicted = 13,
+
+    /// <summary>A conflict predicted earlier no longer holds (a later commit removed it, or a branch was merged or
+    /// dropped); <see cref="AgentEvent.Forecast"/> is the prediction that was cleared.</summary>
+    ConflictCleared = 14,
 }

@@ -20,6 +20,8 @@ internal sealed class RunExecution
     private readonly ILogger _logger;
     private readonly EventHub _events;
     private readonly TaskRuntime[] _tasks;
+    private readonly RepositorySettings? _repository;
+    private RepositoryWorkflow? _workflow;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
     private readonly Channel<WorkItem> _ready;
@@ -34,8 +36,10 @@ internal sealed class RunExecution
         ISharedMemory? memory,
         TimeProvider timeProvider,
         ILogger logger,
-        EventHub events)
+        EventHub events,
+        RepositorySettings? repository = null)
     {
+        _repository = repository;
         RunId = runId;
         _plan = plan;
         _options = options;
@@ -69,6 +73,27 @@ internal sealed class RunExecution
     public string RunId { get; }
 
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (_repository is not null)
+        {
+            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_workflow is not null)
+            {
+                await _workflow.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<RunResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset startedAt = _time.GetUtcNow();
         Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
@@ -119,9 +144,12 @@ internal sealed class RunExecution
             Log.AgentsDidNotStop(_logger, RunId, abandoned, _options.CancellationGracePeriod);
         }
 
+        string? mergeSummary = _workflow is null ? null : await _workflow.CompleteAsync().ConfigureAwait(false);
         var result = new RunResult
         {
             RunId = RunId,
+            Merges = _workflow?.Merges ?? [],
+            MergeSummaryPath = mergeSummary,
             Tasks = [.. _tasks.Select(t => t.ToResult())],
             StartedAt = startedAt,
             CompletedAt = _time.GetUtcNow(),
@@ -181,16 +209,25 @@ internal sealed class RunExecution
         AgentOutcome? outcome = null;
         Exception? exception = null;
         IAgentWorkspace? workspace = null;
+        AgentContext? context = null;
         try
         {
             IIsolationProvider? provider = _providers[item.TaskIndex];
             if (provider is not null)
             {
                 workspace = await provider.CreateWorkspaceAsync(
-                    new WorkspaceRequest { RunId = RunId, Task = task, Attempt = item.Attempt, Lane = item.Lane }, token).ConfigureAwait(false);
+                    new WorkspaceRequest
+                    {
+                        RunId = RunId,
+                        Task = task,
+                        Attempt = item.Attempt,
+                        Lane = item.Lane,
+                        BaseRevision = _workflow?.BaseRevisionFor(item.TaskIndex),
+                    }, token).ConfigureAwait(false);
+                workspace = _workflow?.Track(workspace, task, item.Lane) ?? workspace;
             }
 
-            var context = new AgentContext
+            context = new AgentContext
             {
                 RunId = RunId,
                 Task = task,
@@ -205,7 +242,18 @@ internal sealed class RunExecution
             // A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
             using (_logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null)
             {
-                outcome = await _agent.RunAsync(context, token).ConfigureAwait(false);
+                string? setupError = workspace is null || _plan.Setup.Count == 0
+                    ? null
+                    : await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, item.Attempt, _logger, token).ConfigureAwait(false);
+                outcome = setupError is null
+                    ? await _agent.RunAsync(context, token).ConfigureAwait(false)
+                    : AgentOutcome.Failure(setupError);
+            }
+
+            if (_workflow is not null && workspace is not null)
+            {
+                outcome = await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, outcome, null, runtime.Siblings, token)
+                    .ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // An agent's failure of any kind must stay inside its task.
@@ -213,6 +261,11 @@ internal sealed class RunExecution
 #pragma warning restore CA1031
         {
             exception = ex;
+            if (_workflow is not null && workspace is not null && context is not null)
+            {
+                // The agent threw: what it wrote is still committed on its branch.
+                await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, null, ex, runtime.Siblings, token).ConfigureAwait(false);
+            }
         }
         finally
         {

@@ -18,6 +18,15 @@ public sealed class RunResult
     /// <summary>How long the run took.</summary>
     public TimeSpan Duration => CompletedAt - StartedAt;
 
+    /// <summary>Every merge of a task's branch into the main branch, in the order they ended.</summary>
+    /// <value>Empty when the engine has no repository (<see cref="ParallelAgentsBuilder.UseRepository(string, string)"/>)
+    /// or no task's workspace was a git checkout.</value>
+    public IReadOnlyList<MergeResult> Merges { get; init; } = [];
+
+    /// <summary>The full path of the run's merge summary (<c>reports/merge_summary_&lt;timestamp&gt;.txt</c>), or
+    /// <see langword="null"/> when no merge happened or reports are off.</summary>
+    public string? MergeSummaryPath { get; init; }
+
     /// <summary>Whether the run was cancelled before every task ended on its own.</summary>
     public bool WasCancelled { get; init; }
 

@@ -1,0 +1,432 @@
+using System.Globalization;
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// The git side of one run: where each task's workspace starts, what is committed when an attempt ends, the merge of
+/// each succeeded task's branch into the main branch before its dependents start, and conflict forecasting while
+/// agents work.
+/// </summary>
+/// <remarks>
+/// Tasks without dependencies start from the main branch as it was when the run started; a task with dependencies
+/// starts from the main branch as it stands when it starts, which holds its dependencies' merged work, because a task
+/// is released only after its dependencies' branches were merged. Work is never lost: whatever an attempt leaves in
+/// its workspace is committed on its branch, whether it succeeded or not, and a branch that does not merge is kept.
+/// </remarks>
+internal sealed class RepositoryWorkflow : IAsyncDisposable
+{
+    private readonly string _runId;
+    private readonly TaskPlan _plan;
+    private readonly RepositorySettings _settings;
+    private readonly IAgent _agent;
+    private readonly IIsolationProvider?[] _providers;
+    private readonly ISharedMemory? _memory;
+    private readonly EventHub _events;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly BranchMerger _merger;
+    private readonly ConflictForecaster? _forecaster;
+    private readonly string _runBase;
+    private readonly int[] _mergeClaims;
+    private readonly int[] _reruns;
+    private readonly int[] _planPositions;
+    private readonly List<MergeResult> _merges = [];
+    private readonly object _mergesGate = new();
+
+    private RepositoryWorkflow(
+        string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
+        EventHub events, TimeProvider time, ILogger logger, BranchMerger merger, string runBase)
+    {
+        _runId = runId;
+        _plan = plan;
+        _settings = settings;
+        _agent = agent;
+        _providers = providers;
+        _memory = memory;
+        _events = events;
+        _time = time;
+        _logger = logger;
+        _merger = merger;
+        _runBase = runBase;
+        _mergeClaims = new int[plan.Tasks.Count];
+        _reruns = new int[plan.Tasks.Count];
+        _planPositions = new int[plan.Tasks.Count];
+        int position = 0;
+        foreach (int index in plan.Graph.TopologicalOrder)
+        {
+            _planPositions[index] = position++;
+        }
+
+        if (settings.ForecastConflicts)
+        {
+            _forecaster = new ConflictForecaster(merger.RepositoryPath, settings.Merge.MainBranch, memory, time);
+            _forecaster.ConflictPredicted += OnConflictPredicted;
+            _forecaster.ConflictCleared += OnConflictCleared;
+        }
+    }
+
+    public string MainBranch => _settings.Merge.MainBranch;
+
+    /// <summary>Opens the repository for one run: sweeps the worktrees of dead runs, records where the main branch
+    /// stands, and makes the run's merger (with the plan's <c>verify</c> commands).</summary>
+    public static async Task<RepositoryWorkflow> StartAsync(
+        string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
+        EventHub events, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (settings.Worktrees is { } worktrees)
+        {
+            try
+            {
+                IReadOnlyList<SweptWorktree> swept = await worktrees.SweepAsync(cancellationToken).ConfigureAwait(false);
+                if (swept.Count > 0)
+                {
+                    Log.Swept(logger, runId, swept.Count);
+                }
+            }
+#pragma warning disable CA1031 // Leftovers of an earlier run must not stop this one; the sweeper runs again next time.
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                Log.SweepFailed(logger, runId, ex);
+            }
+        }
+
+        MergeOptions options = settings.Merge.Clone();
+        foreach (string command in plan.Verify)
+        {
+            options.VerifyCommands.Add(command);
+        }
+
+        var merger = new BranchMerger(options);
+        string runBase;
+        try
+        {
+            runBase = ReadMainTip(merger.RepositoryPath, options.MainBranch);
+        }
+        catch
+        {
+            await merger.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new RepositoryWorkflow(runId, plan, settings, agent, providers, memory, events, time, logger, merger, runBase);
+    }
+
+    /// <summary>Every merge of this run so far, in the order they ended.</summary>
+    public IReadOnlyList<MergeResult> Merges
+    {
+        get
+        {
+            lock (_mergesGate)
+            {
+                return [.. _merges];
+            }
+        }
+    }
+
+    /// <summary>Where a task's workspace starts: the main branch at the run's start for a task without dependencies;
+    /// the main branch now, with its dependencies merged, for the others.</summary>
+    public string BaseRevisionFor(int taskIndex) =>
+        _plan.Graph.Dependencies[taskIndex].Length == 0 ? _runBase : ReadMainTip(_merger.RepositoryPath, MainBranch);
+
+    /// <summary>Wraps a new workspace so that the agent's commits are forecast against the other live branches.</summary>
+    public IAgentWorkspace Track(IAgentWorkspace workspace, AgentTask task, int lane)
+    {
+        if (_forecaster is null || workspace.Branch is null)
+        {
+            return workspace;
+        }
+
+        string trackedId = TrackedId(task, lane);
+        _forecaster.TrackBranch(trackedId, workspace.Branch);
+        return new ForecastingWorkspace(workspace, this, trackedId);
+    }
+
+    internal async ValueTask ForecastAsync(string trackedId, string commitId, CancellationToken cancellationToken)
+    {
+        if (_forecaster is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _forecaster.OnCommitAsync(trackedId, commitId, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A forecast is advice; failing to make one must not fail the agent's commit.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.ForecastFailed(_logger, trackedId, commitId, ex);
+        }
+    }
+
+    /// <summary>
+    /// Ends an attempt on the git side: commits what the attempt left in its workspace (work is never lost), and for a
+    /// successful attempt merges its branch into the main branch before the task counts as done. A merge that does
+    /// not reach the main branch turns the attempt into a failure that says why and where the work is.
+    /// </summary>
+    /// <returns>The attempt's outcome, changed only when the merge failed or another lane of the task won.</returns>
+    public async ValueTask<AgentOutcome?> FinishAttemptAsync(
+        int taskIndex, AgentContext context, IAgentWorkspace workspace, AgentOutcome? outcome, Exception? exception,
+        CancellationTokenSource? siblings, CancellationToken cancellationToken)
+    {
+        AgentTask task = context.Task;
+        string? branch = workspace.Branch;
+        if (branch is null)
+        {
+            return outcome;
+        }
+
+        bool succeeded = exception is null && outcome is { Succeeded: true };
+        string message = succeeded
+            ? $"{task.Id}: {FirstLine(outcome!.Summary) ?? "done"}"
+            : $"{task.Id}: work in progress after attempt {context.Attempt} ({FirstLine(exception?.Message ?? outcome?.Error) ?? "stopped"})";
+        try
+        {
+            // Not cancellable: a cancelled run still keeps what its agents wrote.
+            await workspace.CommitAsync(message, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed commit is reported as the attempt's failure, with the work left in place.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CommitFailed(_logger, task.Id, context.Attempt, branch, ex);
+            return succeeded
+                ? AgentOutcome.Failure($"committing the work on '{branch}' failed: {ex.Message}; the files are left in {workspace.RootPath}.")
+                : outcome;
+        }
+
+        await UntrackAsync(task, context.Lane).ConfigureAwait(false);
+        if (!succeeded || cancellationToken.IsCancellationRequested)
+        {
+            return outcome;
+        }
+
+        // With several agents on one task, only the first to succeed is merged; the others are stopped as losers.
+        if (Interlocked.CompareExchange(ref _mergeClaims[taskIndex], 1, 0) != 0)
+        {
+            return AgentOutcome.Failure("another agent on this task succeeded first; this attempt's work stays on its branch " + branch);
+        }
+
+        if (siblings is not null)
+        {
+            await siblings.CancelAsync().ConfigureAwait(false);
+        }
+
+        MergeResult merge;
+        try
+        {
+            merge = await _merger.MergeAsync(new MergeRequest
+            {
+                RunId = _runId,
+                Task = task,
+                Branch = branch,
+                PlanPosition = _planPositions[taskIndex],
+                Resolvers = _settings.Resolvers,
+                RerunAgentAsync = (instructions, ct) => RerunAsync(taskIndex, branch, instructions, ct),
+                Memory = _memory,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Exchange(ref _mergeClaims[taskIndex], 0);
+            return AgentOutcome.Failure($"merging branch '{branch}' into '{MainBranch}' failed: {ex.Message} The work stays on '{branch}'.");
+        }
+
+        Record(merge);
+        if (merge.ReachedMain || merge.Status == MergeStatus.Skipped)
+        {
+            Log.Merged(_logger, task.Id, branch, merge.Status, MainBranch, merge.Message);
+            Publish(AgentEventKind.BranchMerged, task.Id, merge: merge, message: merge.Message);
+            if (merge.ReachedMain && _forecaster is not null)
+            {
+                // The main branch moved: the live branches' forecasts against it are stale.
+                await RefreshForecastsAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcome;
+        }
+
+        Log.MergeFailed(_logger, task.Id, branch, MainBranch, merge.Status, merge.Message);
+        Publish(AgentEventKind.MergeFailed, task.Id, merge: merge, message: merge.Message);
+        string where = merge.ReportPath is null ? string.Empty : $" See {merge.ReportPath}.";
+        return AgentOutcome.Failure(
+            $"its work is on branch '{branch}' but did not reach '{MainBranch}' ({Describe(merge.Status)}): {merge.Message}{where}");
+    }
+
+    /// <summary>Writes the run's merge summary and releases the repository.</summary>
+    public async ValueTask<string?> CompleteAsync()
+    {
+        IReadOnlyList<MergeResult> merges = Merges;
+        string? summary = merges.Count == 0 ? null : _merger.WriteSummary(merges);
+        await DisposeAsync().ConfigureAwait(false);
+        return summary;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_forecaster is not null)
+        {
+            _forecaster.ConflictPredicted -= OnConflictPredicted;
+            _forecaster.ConflictCleared -= OnConflictCleared;
+            _forecaster.Dispose();
+        }
+
+        await _merger.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The <see cref="ConflictContext.RerunAgentAsync"/> hook: the task's agent again, in a fresh workspace
+    /// from the main branch as it stands, on a branch of its own, with the resolver's instructions.</summary>
+    private async ValueTask<WorkspaceCommit?> RerunAsync(int taskIndex, string branch, string instructions, CancellationToken cancellationToken)
+    {
+        IIsolationProvider? provider = _providers[taskIndex];
+        if (provider is null)
+        {
+            return null;
+        }
+
+        AgentTask task = _plan.Tasks[taskIndex].Copy(instructions: instructions);
+        int rerun = Interlocked.Increment(ref _reruns[taskIndex]);
+        string mainTip = ReadMainTip(_merger.RepositoryPath, MainBranch);
+        var request = new WorkspaceRequest
+        {
+            RunId = _runId,
+            Task = task,
+            BaseRevision = mainTip,
+            Branch = string.Create(CultureInfo.InvariantCulture, $"{branch}-rerun-{rerun}"),
+        };
+        IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(request, cancellationToken).ConfigureAwait(false);
+        await using (workspace.ConfigureAwait(false))
+        {
+            if (await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, rerun, _logger, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return null;
+            }
+
+            AgentOutcome outcome = await _agent.RunAsync(new AgentContext
+            {
+                RunId = _runId,
+                Task = task,
+                Attempt = rerun,
+                Workspace = workspace,
+                Memory = _memory,
+                Logger = _logger,
+            }, cancellationToken).ConfigureAwait(false);
+            WorkspaceCommit? last = await workspace.CommitAsync($"{task.Id}: redone on {MainBranch} to resolve a merge conflict", CancellationToken.None)
+                .ConfigureAwait(false);
+            if (!outcome.Succeeded || workspace.Branch is null)
+            {
+                return null;
+            }
+
+            // The agent may have committed on its own; what counts is where its branch ended, if it moved at all.
+            return last ?? BranchCommit(workspace.Branch, mainTip);
+        }
+    }
+
+    private WorkspaceCommit? BranchCommit(string branch, string since)
+    {
+        using var repository = new Repository(_merger.RepositoryPath);
+        Commit? tip = repository.Branches[branch]?.Tip;
+        if (tip is null || tip.Sha == since)
+        {
+            return null;
+        }
+
+        Commit? start = repository.Lookup<Commit>(since);
+        var changes = repository.Diff.Compare<TreeChanges>(start?.Tree, tip.Tree);
+        return new WorkspaceCommit { CommitId = tip.Sha, Branch = branch, ChangedFiles = [.. changes.Select(c => c.Path)] };
+    }
+
+    private async ValueTask UntrackAsync(AgentTask task, int lane)
+    {
+        if (_forecaster is not null)
+        {
+            await _forecaster.UntrackBranchAsync(TrackedId(task, lane), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RefreshForecastsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _forecaster!.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A forecast is advice; the merge already happened.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            Log.ForecastFailed(_logger, "(all)", MainBranch, ex);
+        }
+    }
+
+    private void Record(MergeResult merge)
+    {
+        lock (_mergesGate)
+        {
+            _merges.Add(merge);
+        }
+    }
+
+    private void OnConflictPredicted(object? sender, ConflictForecast forecast)
+    {
+        Log.ConflictPredicted(_logger, forecast.TaskId, forecast.OtherTaskId ?? MainBranch, string.Join(", ", forecast.Conflicts.Select(c => c.Path)));
+        Publish(AgentEventKind.ConflictPredicted, forecast.TaskId, forecast: forecast, message: forecast.ToString());
+    }
+
+    private void OnConflictCleared(object? sender, ConflictForecast forecast) =>
+        Publish(AgentEventKind.ConflictCleared, forecast.TaskId, forecast: forecast, message: forecast.ToString());
+
+    private void Publish(AgentEventKind kind, string taskId, MergeResult? merge = null, ConflictForecast? forecast = null, string? message = null)
+    {
+        if (!_events.HasWatchers)
+        {
+            return;
+        }
+
+        _events.Publish(new AgentEvent
+        {
+            Kind = kind,
+            RunId = _runId,
+            Timestamp = _time.GetUtcNow(),
+            TaskId = taskId,
+            Message = message,
+            Merge = merge,
+            Forecast = forecast,
+        });
+    }
+
+    private static string TrackedId(AgentTask task, int lane) =>
+        task.AgentCount == 1 ? task.Id : string.Create(CultureInfo.InvariantCulture, $"{task.Id}-{lane + 1}");
+
+    private static string Describe(MergeStatus status) => status switch
+    {
+        MergeStatus.Conflict => "an unresolved conflict",
+        MergeStatus.VerifyFailed => "the plan's verify commands failed on the merged tree",
+        _ => status.ToString(),
+    };
+
+    private static string? FirstLine(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        string line = text.AsSpan().Trim().ToString();
+        int newline = line.IndexOf('\n', StringComparison.Ordinal);
+        line = newline < 0 ? line : line[..newline].TrimEnd();
+        return line.Length <= 200 ? line : line[..200] + "…";
+    }
+
+    private static string ReadMainTip(string repositoryPath, string mainBranch)
+    {
+        using var repository = new Repository(repositoryPath);
+        return repository.Branches[mainBranch]?.Tip?.Sha
+            ?? throw new InvalidOperationException(
+                $"The repository at '{repositoryPath}' has no branch '{mainBranch}' with a commit; make a first commit on it, or name the main branch with UseRepository(path, mainBranch).");
+    }
+}
