@@ -65,7 +65,14 @@ internal static class ProcessRunner
         }
 
         // Closed at once: a command that reads its input gets end-of-file instead of waiting forever.
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The command already exited and closed its end.
+        }
 
         var capture = new OutputCapture(request.MaxOutputChars);
         Task pumps = Task.WhenAll(PumpAsync(process.StandardOutput, capture), PumpAsync(process.StandardError, capture));

@@ -44,6 +44,7 @@ public sealed class WorkspaceFilesTests : IDisposable
     [InlineData(".git", "is inside .git")]
     [InlineData("sub/.git/config", "is inside .git")]
     [InlineData(".git./config", "is inside .git")]
+    [InlineData("GIT~1/config", "is inside .git")]
     [InlineData("", "is empty")]
     [InlineData("   ", "is empty")]
     [InlineData("a\0b", "contains a NUL character")]
@@ -77,6 +78,17 @@ public sealed class WorkspaceFilesTests : IDisposable
         string expected = relative.Length == 0 ? _root : Path.Combine([_root, .. relative.Split('/')]);
 
         Assert.Equal(expected, _files.GetFullPath(path));
+    }
+
+    [Fact]
+    public async Task Files_PathUnderAFile_ResolvesButCannotBeWritten()
+    {
+        await _files.WriteAllTextAsync("a.txt", "x", Ct);
+
+        Assert.Equal(Path.Combine(_root, "a.txt", "b"), _files.GetFullPath("a.txt/b"));
+        Assert.False(_files.FileExists("a.txt/b"));
+        await Assert.ThrowsAsync<IOException>(() => _files.WriteAllTextAsync("a.txt/b", "y", Ct).AsTask());
+        Assert.Equal("x", await _files.ReadAllTextAsync("a.txt", Ct));
     }
 
     [Fact]
