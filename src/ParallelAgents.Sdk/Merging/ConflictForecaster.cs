@@ -244,7 +244,7 @@ public sealed class ConflictForecaster : IDisposable
                 }
 
                 // A task that stopped being tracked while this check ran has had its predictions cleared: keep it so.
-                if (result.OtherTaskId is not null && !_branches.ContainsKey(result.OtherTaskId))
+                if ((result.OtherTaskId is not null && !_branches.ContainsKey(result.OtherTaskId)) || (branch.Length > 0 && !_branches.ContainsKey(taskId)))
                 {
                     continue;
                 }
