@@ -12,8 +12,8 @@ namespace ParallelAgents.Sdk;
 /// <remarks>
 /// <para>Nothing is written to the repository: no ref moves, and the objects an in-memory merge writes (merged blobs,
 /// trees, virtual merge bases) are kept in memory and dropped.</para>
-/// <para>Thread-safe: commits of several agents may be reported at once. Merges run in parallel, each on its own
-/// repository handle from a small pool; updates of the predictions and the shared memory are serialised, and a result
+/// <para>Thread-safe: commits of several agents may be reported at once. Merges run in parallel, up to one per
+/// processor, each on its own repository handle from a pool; updates of the predictions and the shared memory are serialised, and a result
 /// computed before a newer one for the same pair of branches is discarded.</para>
 /// </remarks>
 public sealed class ConflictForecaster : IDisposable
@@ -30,7 +30,9 @@ public sealed class ConflictForecaster : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, string> _branches = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<MergeHandle> _handles = [];
-    private readonly int _maxPooledHandles = Math.Max(2, Environment.ProcessorCount);
+    // One handle per core at most, reused: opening a handle per commit costs more than the merges it serves (see
+    // ForecastBenchmarks), and more merges at once than cores only compete.
+    private readonly SemaphoreSlim _handleSlots = new(Environment.ProcessorCount, Environment.ProcessorCount);
     // Guards _predictions and the shared memory writes, so the store always mirrors _predictions.
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly Dictionary<string, Prediction> _predictions = new(StringComparer.Ordinal);
@@ -163,7 +165,7 @@ public sealed class ConflictForecaster : IDisposable
         var tasks = _branches.OrderBy(b => b.Key, StringComparer.Ordinal).ToList();
         for (int i = 0; i < tasks.Count; i++)
         {
-            string? tip = ReadTip(tasks[i].Value);
+            string? tip = await ReadTipAsync(tasks[i].Value, cancellationToken).ConfigureAwait(false);
             if (tip is null)
             {
                 continue;
@@ -207,9 +209,9 @@ public sealed class ConflictForecaster : IDisposable
 
     private static string BranchRef(string branch) => branch.StartsWith("refs/", StringComparison.Ordinal) ? branch : "refs/heads/" + branch;
 
-    private string? ReadTip(string branch)
+    private async ValueTask<string?> ReadTipAsync(string branch, CancellationToken cancellationToken)
     {
-        MergeHandle handle = Rent();
+        MergeHandle handle = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return handle.Repository.Refs[BranchRef(branch)]?.ResolveToDirectReference()?.TargetIdentifier;
@@ -224,7 +226,16 @@ public sealed class ConflictForecaster : IDisposable
         string taskId, string branch, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
     {
         long ticket = Interlocked.Increment(ref _ticket);
-        List<PairResult> results = Compute(taskId, commitId, targets, cancellationToken);
+        MergeHandle handle = await RentAsync(cancellationToken).ConfigureAwait(false);
+        List<PairResult> results;
+        try
+        {
+            results = Compute(handle, taskId, commitId, targets, cancellationToken);
+        }
+        finally
+        {
+            Return(handle);
+        }
 
         var predicted = new List<ConflictForecast>();
         var cleared = new List<ConflictForecast>();
@@ -305,54 +316,47 @@ public sealed class ConflictForecaster : IDisposable
         return current;
     }
 
-    private List<PairResult> Compute(string taskId, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
+    private List<PairResult> Compute(MergeHandle handle, string taskId, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
     {
-        MergeHandle handle = Rent();
-        try
+        Repository repository = handle.Repository;
+        Commit commit = repository.Lookup<Commit>(commitId)
+            ?? throw new ArgumentException($"The commit '{commitId}' reported for task '{taskId}' is not in the repository at '{_repositoryPath}'; report a commit of the task's branch.", nameof(commitId));
+        var options = new MergeTreeOptions();
+        var results = new List<PairResult>(targets.Count);
+        foreach ((string? otherTaskId, string otherBranch) in targets)
         {
-            Repository repository = handle.Repository;
-            Commit commit = repository.Lookup<Commit>(commitId)
-                ?? throw new ArgumentException($"The commit '{commitId}' reported for task '{taskId}' is not in the repository at '{_repositoryPath}'; report a commit of the task's branch.", nameof(commitId));
-            var options = new MergeTreeOptions();
-            var results = new List<PairResult>(targets.Count);
-            foreach ((string? otherTaskId, string otherBranch) in targets)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (repository.Refs[BranchRef(otherBranch)]?.ResolveToDirectReference()?.Target is not Commit other)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (repository.Refs[BranchRef(otherBranch)]?.ResolveToDirectReference()?.Target is not Commit other)
-                {
-                    continue;
-                }
-
-                var conflicts = new List<MergeConflict>();
-                if (other.Id != commit.Id)
-                {
-                    try
-                    {
-                        MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(commit, other, options);
-                        if (merge.Status == MergeTreeStatus.Conflicts)
-                        {
-                            foreach (Conflict conflict in merge.Conflicts)
-                            {
-                                conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId).Conflict);
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        handle.Scratch.Clear();
-                    }
-                }
-
-                conflicts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-                results.Add(new PairResult(otherTaskId, otherBranch, other.Sha, conflicts));
+                continue;
             }
 
-            return results;
+            var conflicts = new List<MergeConflict>();
+            if (other.Id != commit.Id)
+            {
+                try
+                {
+                    MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(commit, other, options);
+                    if (merge.Status == MergeTreeStatus.Conflicts)
+                    {
+                        foreach (Conflict conflict in merge.Conflicts)
+                        {
+                            conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId).Conflict);
+                        }
+                    }
+                }
+                finally
+                {
+                    // Read before this: a virtual merge base's blobs live only here.
+                    handle.Scratch.Clear();
+                }
+            }
+
+            conflicts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            results.Add(new PairResult(otherTaskId, otherBranch, other.Sha, conflicts));
         }
-        finally
-        {
-            Return(handle);
-        }
+
+        return results;
     }
 
     private async ValueTask ClearAsync(string key, CancellationToken cancellationToken)
@@ -420,21 +424,38 @@ public sealed class ConflictForecaster : IDisposable
 
     private static string Short(string commit) => commit[..Math.Min(10, commit.Length)];
 
-    private MergeHandle Rent() => _handles.TryTake(out MergeHandle? handle) ? handle : MergeHandle.Open(_repositoryPath);
+    private async ValueTask<MergeHandle> RentAsync(CancellationToken cancellationToken)
+    {
+        await _handleSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _handles.TryTake(out MergeHandle? handle) ? handle : MergeHandle.Open(_repositoryPath);
+        }
+        catch
+        {
+            _handleSlots.Release();
+            throw;
+        }
+    }
 
     private void Return(MergeHandle handle)
     {
-        if (_disposed || _handles.Count >= _maxPooledHandles)
+        if (_disposed)
         {
             handle.Dispose();
-            return;
+        }
+        else
+        {
+            _handles.Add(handle);
+            // Dispose may have emptied the pool between the check and the add.
+            if (_disposed && _handles.TryTake(out MergeHandle? late))
+            {
+                late.Dispose();
+            }
         }
 
-        _handles.Add(handle);
-        if (_disposed && _handles.TryTake(out MergeHandle? late))
-        {
-            late.Dispose();
-        }
+        _handleSlots.Release();
     }
 
     private sealed record Prediction(long Ticket, ConflictForecast Forecast);
