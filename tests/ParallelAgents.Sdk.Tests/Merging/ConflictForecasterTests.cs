@@ -202,6 +202,35 @@ public sealed class ConflictForecasterTests : IDisposable
     }
 
     [Fact]
+    public async Task OnCommitAsync_CrissCrossHistory_ConflictFoundAndVirtualBaseNotWritten()
+    {
+        string a1 = Branch("a", ("app.txt", TestRepository.TenLinesWith((1, "a's line 1"))));
+        string b1 = Branch("b", ("app.txt", TestRepository.TenLinesWith((10, "b's line 10"))));
+        _repo.Git("switch", "-q", "agent/a");
+        _repo.Git("merge", "-q", "--no-edit", b1);
+        _repo.Git("switch", "-q", "agent/b");
+        _repo.Git("merge", "-q", "--no-edit", a1);
+        string both = TestRepository.TenLinesWith((1, "a's line 1"), (10, "b's line 10"));
+        string a3 = _repo.Commit("agent/a", new Dictionary<string, string?> { ["app.txt"] = both.Replace("line 5\n", "a's line 5\n", StringComparison.Ordinal) }, "a");
+        _repo.Commit("agent/b", new Dictionary<string, string?> { ["app.txt"] = both.Replace("line 5\n", "b's line 5\n", StringComparison.Ordinal) }, "b");
+        Assert.Equal(2, _repo.Git("merge-base", "--all", "agent/a", "agent/b").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        string refs = _repo.Refs();
+        int objects = _repo.ObjectCount();
+        using var forecaster = new ConflictForecaster(_repo.Path, "main", _memory);
+        forecaster.TrackBranch("a", "agent/a");
+        forecaster.TrackBranch("b", "agent/b");
+
+        ConflictForecast forecast = Assert.Single(await forecaster.OnCommitAsync("a", a3, TestContext.Current.CancellationToken));
+
+        MergeConflict conflict = Assert.Single(forecast.Conflicts);
+        Assert.Equal([new LineRange(5, 5)], conflict.OursLines);
+        Assert.Equal([new LineRange(5, 5)], conflict.TheirsLines);
+        Assert.Equal(objects, _repo.ObjectCount());
+        Assert.Equal(refs, _repo.Refs());
+        _repo.Fsck();
+    }
+
+    [Fact]
     public async Task OnCommitAsync_FourTasksCommitAtOnce_EveryPairPredictedOnce()
     {
         string[] tasks = ["t1", "t2", "t3", "t4"];
