@@ -13,8 +13,10 @@ namespace ParallelAgents.Sdk;
 /// <para>Nothing is written to the repository: no ref moves, and the objects an in-memory merge writes (merged blobs,
 /// trees, virtual merge bases) are kept in memory and dropped.</para>
 /// <para>Thread-safe: commits of several agents may be reported at once. Merges run in parallel, up to one per
-/// processor, each on its own repository handle from a pool; updates of the predictions and the shared memory are serialised, and a result
-/// computed before a newer one for the same pair of branches is discarded.</para>
+/// processor, each on its own repository handle from a pool; updates of the predictions and the shared memory are
+/// serialised, and a result computed before a newer one for the same pair of branches is discarded.</para>
+/// <para>If a shared memory write fails, the exception propagates and the prediction is not recorded, so the next
+/// commit of either task publishes it again.</para>
 /// </remarks>
 public sealed class ConflictForecaster : IDisposable
 {
@@ -36,6 +38,9 @@ public sealed class ConflictForecaster : IDisposable
     // Guards _predictions and the shared memory writes, so the store always mirrors _predictions.
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly Dictionary<string, Prediction> _predictions = new(StringComparer.Ordinal);
+    // The ticket of the check that last decided each pair, conflict or not, so an older check finishing late cannot
+    // bring back a prediction a newer one cleared.
+    private readonly Dictionary<string, long> _decidedBy = new(StringComparer.Ordinal);
     private long _ticket;
     private volatile bool _disposed;
 
@@ -247,12 +252,13 @@ public sealed class ConflictForecaster : IDisposable
             foreach (PairResult result in results)
             {
                 string key = KeyFor(taskId, result.OtherTaskId);
-                _predictions.TryGetValue(key, out Prediction? existing);
-                if (existing is not null && existing.Ticket > ticket)
+                if (_decidedBy.TryGetValue(key, out long decidedBy) && decidedBy > ticket)
                 {
                     // A check that started later has already decided this pair.
                     continue;
                 }
+
+                _predictions.TryGetValue(key, out Prediction? existing);
 
                 // A task that stopped being tracked while this check ran has had its predictions cleared: keep it so.
                 if ((result.OtherTaskId is not null && !_branches.ContainsKey(result.OtherTaskId)) || (branch.Length > 0 && !_branches.ContainsKey(taskId)))
@@ -260,6 +266,7 @@ public sealed class ConflictForecaster : IDisposable
                     continue;
                 }
 
+                _decidedBy[key] = ticket;
                 if (result.Conflicts.Count == 0)
                 {
                     if (existing is not null)
@@ -271,6 +278,7 @@ public sealed class ConflictForecaster : IDisposable
                     continue;
                 }
 
+                bool changed = existing is null || !SameConflicts(existing.Forecast, taskId, result.Conflicts);
                 var forecast = new ConflictForecast
                 {
                     TaskId = taskId,
@@ -280,17 +288,16 @@ public sealed class ConflictForecaster : IDisposable
                     OtherBranch = result.OtherBranch,
                     OtherCommit = result.OtherCommit,
                     Conflicts = result.Conflicts,
-                    PredictedAt = existing is not null && SameConflicts(existing.Forecast, taskId, result.Conflicts) ? existing.Forecast.PredictedAt : now,
+                    PredictedAt = changed ? now : existing!.Forecast.PredictedAt,
                     MemoryKey = key,
                 };
 
-                bool changed = existing is null || !SameConflicts(existing.Forecast, taskId, result.Conflicts);
                 if (changed && _memory is not null)
                 {
                     await _memory.SetValueAsync(key, ToReport(forecast), Author, cancellationToken).ConfigureAwait(false);
                 }
 
-                _predictions[key] = new Prediction(ticket, forecast);
+                _predictions[key] = new Prediction(forecast);
                 current.Add(forecast);
                 if (changed)
                 {
@@ -458,7 +465,7 @@ public sealed class ConflictForecaster : IDisposable
         _handleSlots.Release();
     }
 
-    private sealed record Prediction(long Ticket, ConflictForecast Forecast);
+    private sealed record Prediction(ConflictForecast Forecast);
 
     private sealed record PairResult(string? OtherTaskId, string OtherBranch, string OtherCommit, IReadOnlyList<MergeConflict> Conflicts);
 
