@@ -241,14 +241,15 @@ public sealed class ConflictForecasterTests : IDisposable
             forecaster.TrackBranch(t, "agent/" + t);
         }
 
-        using var start = new Barrier(tasks.Length);
-        IReadOnlyList<ConflictForecast>[] results = await Task.WhenAll(tasks.Select(t => Task.Run(
-            async () =>
-            {
-                start.SignalAndWait(TestContext.Current.CancellationToken);
-                return await forecaster.OnCommitAsync(t, commits[t], TestContext.Current.CancellationToken);
-            },
-            TestContext.Current.CancellationToken)));
+        // One gate released once: the four checks then start together on pool threads, without blocking any thread.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<IReadOnlyList<ConflictForecast>[]> all = Task.WhenAll(tasks.Select(async t =>
+        {
+            await start.Task;
+            return await forecaster.OnCommitAsync(t, commits[t], TestContext.Current.CancellationToken);
+        }));
+        start.SetResult();
+        IReadOnlyList<ConflictForecast>[] results = await all;
 
         string[] expectedKeys = [.. from x in tasks from y in tasks where string.CompareOrdinal(x, y) < 0 select $"conflicts/predicted/{x}/{y}"];
         Assert.Equal(expectedKeys, forecaster.Current.Select(f => f.MemoryKey));
