@@ -10,7 +10,8 @@ public sealed class ConflictForecast
     /// <summary>The task whose commit revealed the conflict.</summary>
     public required string TaskId { get; init; }
 
-    /// <summary>That task's branch, such as <c>agent/backend-api</c>.</summary>
+    /// <summary>That task's branch, such as <c>agent/backend-api</c>; empty when the task's commit was checked without
+    /// its branch being tracked (<see cref="ConflictForecaster.TrackBranch"/>).</summary>
     public required string Branch { get; init; }
 
     /// <summary>The task's commit the forecast was computed from.</summary>

@@ -12,9 +12,11 @@ namespace ParallelAgents.Sdk;
 /// <remarks>
 /// <para>Nothing is written to the repository: no ref moves, and the objects an in-memory merge writes (merged blobs,
 /// trees, virtual merge bases) are kept in memory and dropped.</para>
-/// <para>Thread-safe: commits of several agents may be reported at once. Merges run in parallel, each on its own
-/// repository handle from a small pool; updates of the predictions and the shared memory are serialised, and a result
-/// computed before a newer one for the same pair of branches is discarded.</para>
+/// <para>Thread-safe: commits of several agents may be reported at once. Merges run in parallel, up to one per
+/// processor, each on its own repository handle from a pool; updates of the predictions and the shared memory are
+/// serialised, and a result computed before a newer one for the same pair of branches is discarded.</para>
+/// <para>If a shared memory write fails, the exception propagates and the prediction is not recorded, so the next
+/// commit of either task publishes it again.</para>
 /// </remarks>
 public sealed class ConflictForecaster : IDisposable
 {
@@ -30,10 +32,15 @@ public sealed class ConflictForecaster : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, string> _branches = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<MergeHandle> _handles = [];
-    private readonly int _maxPooledHandles = Math.Max(2, Environment.ProcessorCount);
+    // One handle per core at most, reused: opening a handle per commit costs more than the merges it serves (see
+    // ForecastBenchmarks), and more merges at once than cores only compete.
+    private readonly SemaphoreSlim _handleSlots = new(Environment.ProcessorCount, Environment.ProcessorCount);
     // Guards _predictions and the shared memory writes, so the store always mirrors _predictions.
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly Dictionary<string, Prediction> _predictions = new(StringComparer.Ordinal);
+    // The ticket of the check that last decided each pair, conflict or not, so an older check finishing late cannot
+    // bring back a prediction a newer one cleared.
+    private readonly Dictionary<string, long> _decidedBy = new(StringComparer.Ordinal);
     private long _ticket;
     private volatile bool _disposed;
 
@@ -163,7 +170,7 @@ public sealed class ConflictForecaster : IDisposable
         var tasks = _branches.OrderBy(b => b.Key, StringComparer.Ordinal).ToList();
         for (int i = 0; i < tasks.Count; i++)
         {
-            string? tip = ReadTip(tasks[i].Value);
+            string? tip = await ReadTipAsync(tasks[i].Value, cancellationToken).ConfigureAwait(false);
             if (tip is null)
             {
                 continue;
@@ -207,9 +214,9 @@ public sealed class ConflictForecaster : IDisposable
 
     private static string BranchRef(string branch) => branch.StartsWith("refs/", StringComparison.Ordinal) ? branch : "refs/heads/" + branch;
 
-    private string? ReadTip(string branch)
+    private async ValueTask<string?> ReadTipAsync(string branch, CancellationToken cancellationToken)
     {
-        MergeHandle handle = Rent();
+        MergeHandle handle = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return handle.Repository.Refs[BranchRef(branch)]?.ResolveToDirectReference()?.TargetIdentifier;
@@ -224,7 +231,16 @@ public sealed class ConflictForecaster : IDisposable
         string taskId, string branch, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
     {
         long ticket = Interlocked.Increment(ref _ticket);
-        List<PairResult> results = Compute(taskId, commitId, targets, cancellationToken);
+        MergeHandle handle = await RentAsync(cancellationToken).ConfigureAwait(false);
+        List<PairResult> results;
+        try
+        {
+            results = Compute(handle, taskId, commitId, targets, cancellationToken);
+        }
+        finally
+        {
+            Return(handle);
+        }
 
         var predicted = new List<ConflictForecast>();
         var cleared = new List<ConflictForecast>();
@@ -236,19 +252,21 @@ public sealed class ConflictForecaster : IDisposable
             foreach (PairResult result in results)
             {
                 string key = KeyFor(taskId, result.OtherTaskId);
-                _predictions.TryGetValue(key, out Prediction? existing);
-                if (existing is not null && existing.Ticket > ticket)
+                if (_decidedBy.TryGetValue(key, out long decidedBy) && decidedBy > ticket)
                 {
                     // A check that started later has already decided this pair.
                     continue;
                 }
 
+                _predictions.TryGetValue(key, out Prediction? existing);
+
                 // A task that stopped being tracked while this check ran has had its predictions cleared: keep it so.
-                if (result.OtherTaskId is not null && !_branches.ContainsKey(result.OtherTaskId))
+                if ((result.OtherTaskId is not null && !_branches.ContainsKey(result.OtherTaskId)) || (branch.Length > 0 && !_branches.ContainsKey(taskId)))
                 {
                     continue;
                 }
 
+                _decidedBy[key] = ticket;
                 if (result.Conflicts.Count == 0)
                 {
                     if (existing is not null)
@@ -260,6 +278,7 @@ public sealed class ConflictForecaster : IDisposable
                     continue;
                 }
 
+                bool changed = existing is null || !SameConflicts(existing.Forecast, taskId, result.Conflicts);
                 var forecast = new ConflictForecast
                 {
                     TaskId = taskId,
@@ -269,17 +288,16 @@ public sealed class ConflictForecaster : IDisposable
                     OtherBranch = result.OtherBranch,
                     OtherCommit = result.OtherCommit,
                     Conflicts = result.Conflicts,
-                    PredictedAt = existing is not null && SameConflicts(existing.Forecast, taskId, result.Conflicts) ? existing.Forecast.PredictedAt : now,
+                    PredictedAt = changed ? now : existing!.Forecast.PredictedAt,
                     MemoryKey = key,
                 };
 
-                bool changed = existing is null || !SameConflicts(existing.Forecast, taskId, result.Conflicts);
                 if (changed && _memory is not null)
                 {
                     await _memory.SetValueAsync(key, ToReport(forecast), Author, cancellationToken).ConfigureAwait(false);
                 }
 
-                _predictions[key] = new Prediction(ticket, forecast);
+                _predictions[key] = new Prediction(forecast);
                 current.Add(forecast);
                 if (changed)
                 {
@@ -305,54 +323,47 @@ public sealed class ConflictForecaster : IDisposable
         return current;
     }
 
-    private List<PairResult> Compute(string taskId, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
+    private List<PairResult> Compute(MergeHandle handle, string taskId, string commitId, List<(string? TaskId, string Branch)> targets, CancellationToken cancellationToken)
     {
-        MergeHandle handle = Rent();
-        try
+        Repository repository = handle.Repository;
+        Commit commit = repository.Lookup<Commit>(commitId)
+            ?? throw new ArgumentException($"The commit '{commitId}' reported for task '{taskId}' is not in the repository at '{_repositoryPath}'; report a commit of the task's branch.", nameof(commitId));
+        var options = new MergeTreeOptions();
+        var results = new List<PairResult>(targets.Count);
+        foreach ((string? otherTaskId, string otherBranch) in targets)
         {
-            Repository repository = handle.Repository;
-            Commit commit = repository.Lookup<Commit>(commitId)
-                ?? throw new ArgumentException($"The commit '{commitId}' reported for task '{taskId}' is not in the repository at '{_repositoryPath}'; report a commit of the task's branch.", nameof(commitId));
-            var options = new MergeTreeOptions();
-            var results = new List<PairResult>(targets.Count);
-            foreach ((string? otherTaskId, string otherBranch) in targets)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (repository.Refs[BranchRef(otherBranch)]?.ResolveToDirectReference()?.Target is not Commit other)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (repository.Refs[BranchRef(otherBranch)]?.ResolveToDirectReference()?.Target is not Commit other)
-                {
-                    continue;
-                }
-
-                var conflicts = new List<MergeConflict>();
-                if (other.Id != commit.Id)
-                {
-                    try
-                    {
-                        MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(commit, other, options);
-                        if (merge.Status == MergeTreeStatus.Conflicts)
-                        {
-                            foreach (Conflict conflict in merge.Conflicts)
-                            {
-                                conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId).Conflict);
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        handle.Scratch.Clear();
-                    }
-                }
-
-                conflicts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-                results.Add(new PairResult(otherTaskId, otherBranch, other.Sha, conflicts));
+                continue;
             }
 
-            return results;
+            var conflicts = new List<MergeConflict>();
+            if (other.Id != commit.Id)
+            {
+                try
+                {
+                    MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(commit, other, options);
+                    if (merge.Status == MergeTreeStatus.Conflicts)
+                    {
+                        foreach (Conflict conflict in merge.Conflicts)
+                        {
+                            conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId).Conflict);
+                        }
+                    }
+                }
+                finally
+                {
+                    // Read before this: a virtual merge base's blobs live only here.
+                    handle.Scratch.Clear();
+                }
+            }
+
+            conflicts.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            results.Add(new PairResult(otherTaskId, otherBranch, other.Sha, conflicts));
         }
-        finally
-        {
-            Return(handle);
-        }
+
+        return results;
     }
 
     private async ValueTask ClearAsync(string key, CancellationToken cancellationToken)
@@ -420,24 +431,41 @@ public sealed class ConflictForecaster : IDisposable
 
     private static string Short(string commit) => commit[..Math.Min(10, commit.Length)];
 
-    private MergeHandle Rent() => _handles.TryTake(out MergeHandle? handle) ? handle : MergeHandle.Open(_repositoryPath);
-
-    private void Return(MergeHandle handle)
+    private async ValueTask<MergeHandle> RentAsync(CancellationToken cancellationToken)
     {
-        if (_disposed || _handles.Count >= _maxPooledHandles)
+        await _handleSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            handle.Dispose();
-            return;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _handles.TryTake(out MergeHandle? handle) ? handle : MergeHandle.Open(_repositoryPath);
         }
-
-        _handles.Add(handle);
-        if (_disposed && _handles.TryTake(out MergeHandle? late))
+        catch
         {
-            late.Dispose();
+            _handleSlots.Release();
+            throw;
         }
     }
 
-    private sealed record Prediction(long Ticket, ConflictForecast Forecast);
+    private void Return(MergeHandle handle)
+    {
+        if (_disposed)
+        {
+            handle.Dispose();
+        }
+        else
+        {
+            _handles.Add(handle);
+            // Dispose may have emptied the pool between the check and the add.
+            if (_disposed && _handles.TryTake(out MergeHandle? late))
+            {
+                late.Dispose();
+            }
+        }
+
+        _handleSlots.Release();
+    }
+
+    private sealed record Prediction(ConflictForecast Forecast);
 
     private sealed record PairResult(string? OtherTaskId, string OtherBranch, string OtherCommit, IReadOnlyList<MergeConflict> Conflicts);
 

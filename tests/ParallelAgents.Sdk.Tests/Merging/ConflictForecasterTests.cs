@@ -202,6 +202,35 @@ public sealed class ConflictForecasterTests : IDisposable
     }
 
     [Fact]
+    public async Task OnCommitAsync_CrissCrossHistory_ConflictFoundAndVirtualBaseNotWritten()
+    {
+        string a1 = Branch("a", ("app.txt", TestRepository.TenLinesWith((1, "a's line 1"))));
+        string b1 = Branch("b", ("app.txt", TestRepository.TenLinesWith((10, "b's line 10"))));
+        _repo.Git("switch", "-q", "agent/a");
+        _repo.Git("merge", "-q", "--no-edit", b1);
+        _repo.Git("switch", "-q", "agent/b");
+        _repo.Git("merge", "-q", "--no-edit", a1);
+        string both = TestRepository.TenLinesWith((1, "a's line 1"), (10, "b's line 10"));
+        string a3 = _repo.Commit("agent/a", new Dictionary<string, string?> { ["app.txt"] = both.Replace("line 5\n", "a's line 5\n", StringComparison.Ordinal) }, "a");
+        _repo.Commit("agent/b", new Dictionary<string, string?> { ["app.txt"] = both.Replace("line 5\n", "b's line 5\n", StringComparison.Ordinal) }, "b");
+        Assert.Equal(2, _repo.Git("merge-base", "--all", "agent/a", "agent/b").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        string refs = _repo.Refs();
+        int objects = _repo.ObjectCount();
+        using var forecaster = new ConflictForecaster(_repo.Path, "main", _memory);
+        forecaster.TrackBranch("a", "agent/a");
+        forecaster.TrackBranch("b", "agent/b");
+
+        ConflictForecast forecast = Assert.Single(await forecaster.OnCommitAsync("a", a3, TestContext.Current.CancellationToken));
+
+        MergeConflict conflict = Assert.Single(forecast.Conflicts);
+        Assert.Equal([new LineRange(5, 5)], conflict.OursLines);
+        Assert.Equal([new LineRange(5, 5)], conflict.TheirsLines);
+        Assert.Equal(objects, _repo.ObjectCount());
+        Assert.Equal(refs, _repo.Refs());
+        _repo.Fsck();
+    }
+
+    [Fact]
     public async Task OnCommitAsync_FourTasksCommitAtOnce_EveryPairPredictedOnce()
     {
         string[] tasks = ["t1", "t2", "t3", "t4"];
@@ -212,14 +241,15 @@ public sealed class ConflictForecasterTests : IDisposable
             forecaster.TrackBranch(t, "agent/" + t);
         }
 
-        using var start = new Barrier(tasks.Length);
-        IReadOnlyList<ConflictForecast>[] results = await Task.WhenAll(tasks.Select(t => Task.Run(
-            async () =>
-            {
-                start.SignalAndWait(TestContext.Current.CancellationToken);
-                return await forecaster.OnCommitAsync(t, commits[t], TestContext.Current.CancellationToken);
-            },
-            TestContext.Current.CancellationToken)));
+        // One gate released once: the four checks then start together on pool threads, without blocking any thread.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<IReadOnlyList<ConflictForecast>[]> all = Task.WhenAll(tasks.Select(async t =>
+        {
+            await start.Task;
+            return await forecaster.OnCommitAsync(t, commits[t], TestContext.Current.CancellationToken);
+        }));
+        start.SetResult();
+        IReadOnlyList<ConflictForecast>[] results = await all;
 
         string[] expectedKeys = [.. from x in tasks from y in tasks where string.CompareOrdinal(x, y) < 0 select $"conflicts/predicted/{x}/{y}"];
         Assert.Equal(expectedKeys, forecaster.Current.Select(f => f.MemoryKey));

@@ -180,6 +180,109 @@ public sealed class ConflictLineRangesTests
         }
     }
 
+    public static TheoryData<int> Seeds => [.. Enumerable.Range(1, 40)];
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Compute_RandomEdits_SameHunksAsGitsConflictMarkers(int seed)
+    {
+        // Every line is unique (or a deliberate identical change on both sides), so the alignment is not ambiguous and
+        // git's hunks must match line for line; every line has letters and digits, so git merge-file's default level
+        // behaves as git merge's.
+        var random = new Random(seed);
+        string[] ancestor = [.. Enumerable.Range(1, 30).Select(i => $"base{i}")];
+        string ours = RandomEdit(ancestor, random, "ours", seed);
+        string theirs = RandomEdit(ancestor, random, "theirs", seed);
+        string ancestorText = string.Concat(ancestor.Select(l => l + "\n"));
+
+        List<(string Ours, string Theirs)> expected = GitConflictSections(ancestorText, ours, theirs);
+        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestorText, ours, theirs);
+
+        string[] oursLines = ConflictLineRanges.SplitLines(ours), theirsLines = ConflictLineRanges.SplitLines(theirs);
+        Assert.Equal(expected, hunks.Select(h => (
+            string.Concat(oursLines.Skip(h.OursStart - 1).Take(h.OursCount)),
+            string.Concat(theirsLines.Skip(h.TheirsStart - 1).Take(h.TheirsCount)))));
+    }
+
+    private static string RandomEdit(string[] ancestor, Random random, string side, int seed)
+    {
+        var lines = new List<string>();
+        for (int i = 0; i < ancestor.Length; i++)
+        {
+            switch (random.Next(8))
+            {
+                case 0:
+                    lines.Add($"{side}{i}x");
+                    break;
+                case 1:
+                    break;
+                case 2:
+                    lines.Add($"{side}{i}ins");
+                    lines.Add(ancestor[i]);
+                    break;
+                case 3:
+                    // The same change on both sides when both draw it for this line.
+                    lines.Add($"both{seed}-{i}");
+                    break;
+                default:
+                    lines.Add(ancestor[i]);
+                    break;
+            }
+        }
+
+        return string.Concat(lines.Select(l => l + "\n"));
+    }
+
+    /// <summary>The ours and theirs sections of each conflict git merge-file writes.</summary>
+    private static List<(string Ours, string Theirs)> GitConflictSections(string ancestor, string ours, string theirs)
+    {
+        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
+            File.WriteAllText(Path.Combine(dir, "ours"), ours);
+            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
+            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
+            {
+                WorkingDirectory = dir,
+                RedirectStandardOutput = true,
+            })!;
+            string output = git.StandardOutput.ReadToEnd();
+            git.WaitForExit();
+
+            var sections = new List<(string, string)>();
+            string? oursPart = null, current = null;
+            foreach (string line in ConflictLineRanges.SplitLines(output))
+            {
+                if (line.StartsWith("<<<<<<<", StringComparison.Ordinal))
+                {
+                    current = "";
+                }
+                else if (line.StartsWith("=======", StringComparison.Ordinal) && current is not null)
+                {
+                    oursPart = current;
+                    current = "";
+                }
+                else if (line.StartsWith(">>>>>>>", StringComparison.Ordinal) && oursPart is not null)
+                {
+                    sections.Add((oursPart, current!));
+                    oursPart = current = null;
+                }
+                else if (current is not null)
+                {
+                    current += line;
+                }
+            }
+
+            Assert.Equal(git.ExitCode, sections.Count);
+            return sections;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"l{i}\n"));
 
     private static string Edit(string text, params (string Line, string Replacement)[] edits)
