@@ -1,0 +1,340 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// Runs a command through the shell on the host for workspaces and the merge engine's verify step: sandboxed working
+/// folder, no secrets in its environment, stdin closed, output capped in bounded memory, and its whole process tree
+/// killed on timeout or cancellation.
+/// </summary>
+internal static class ProcessRunner
+{
+    /// <summary>Marks every process a command starts (children inherit it), so that stragglers can be found.</summary>
+    internal const string CommandIdVariable = "PARALLELAGENTS_COMMAND_ID";
+
+    /// <summary>How long to wait for the output pipes to close after the command and its stragglers are gone.</summary>
+    private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>CancelAfter takes at most about 24.8 days; longer timeouts are as good as none.</summary>
+    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>Runs <paramref name="request"/> in the workspace whose root is <paramref name="workingDirectory"/>.</summary>
+    /// <param name="request">The command; its <see cref="CommandRequest.WorkingDirectory"/> is resolved inside the
+    /// workspace with the rules of <see cref="WorkspaceFiles"/>.</param>
+    /// <param name="workingDirectory">The workspace root.</param>
+    /// <param name="environment">Which variables are secrets and which every command gets.</param>
+    /// <param name="cancellationToken">Kills the command's process tree, then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>How the command ended. A command that fails, times out or cannot start is reported in the result
+    /// (exit code -1 when it was killed or could not start).</returns>
+    /// <exception cref="WorkspacePathException">The working folder leads outside the workspace or into <c>.git</c>.</exception>
+    internal static Task<CommandResult> RunAsync(CommandRequest request, string workingDirectory, CommandEnvironmentOptions environment, CancellationToken cancellationToken) =>
+        RunAsync(request, workingDirectory, environment, shell: null, cancellationToken);
+
+    /// <summary>As the other overload, with the shell to use (tests use it to make a shell that cannot start).</summary>
+    internal static async Task<CommandResult> RunAsync(
+        CommandRequest request, string workingDirectory, CommandEnvironmentOptions environment, string? shell, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(workingDirectory);
+        ArgumentNullException.ThrowIfNull(environment);
+        Check(request);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        string folder = new WorkspaceFiles(workingDirectory).ResolveDirectory(request.WorkingDirectory).FullPath;
+        if (!Directory.Exists(folder))
+        {
+            return NotStarted(request, $"could not start: the working folder '{request.WorkingDirectory}' does not exist in the workspace; create it first or run from the workspace root.");
+        }
+
+        string commandId = Guid.NewGuid().ToString("N");
+        ProcessStartInfo start = StartInfo(request, folder, environment, shell, commandId);
+        using var process = new Process { StartInfo = start };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            return NotStarted(request, $"could not start the shell '{start.FileName}' in '{folder}': {e.Message}. Check that the shell exists and the folder can be entered.");
+        }
+
+        // Closed at once: a command that reads its input gets end-of-file instead of waiting forever.
+        process.StandardInput.Close();
+
+        var capture = new OutputCapture(request.MaxOutputChars);
+        Task pumps = Task.WhenAll(PumpAsync(process.StandardOutput, capture), PumpAsync(process.StandardError, capture));
+
+        using var timeout = new CancellationTokenSource();
+        if (request.Timeout != Timeout.InfiniteTimeSpan && request.Timeout < LongestTimeout)
+        {
+            timeout.CancelAfter(request.Timeout);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        bool killed = false;
+        try
+        {
+            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            killed = true;
+            Kill(process);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        TimeSpan duration = clock.Elapsed;
+
+        // Children that outlived the shell (a command ending in `server &`) were re-parented away from its tree;
+        // the marker in their environment finds them. Their end also closes the output pipes they hold.
+        KillStragglers(commandId);
+        bool pipesClosed = await Task.WhenAny(pumps, Task.Delay(PipeGrace, CancellationToken.None)).ConfigureAwait(false) == pumps;
+
+        if (killed && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes were killed.", cancellationToken);
+        }
+
+        if (!pipesClosed)
+        {
+            capture.Append("\n[the command's output stayed open after it exited: a background process it started still holds it]\n");
+        }
+
+        bool timedOut = killed;
+        if (timedOut)
+        {
+            capture.Append(string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n"));
+        }
+
+        (string output, long omitted) = capture.Complete();
+        return new CommandResult
+        {
+            Command = request.Command,
+            ExitCode = timedOut ? -1 : process.ExitCode,
+            TimedOut = timedOut,
+            Output = output,
+            OmittedChars = omitted,
+            Duration = duration,
+        };
+    }
+
+    private static void Check(CommandRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Command))
+        {
+            throw new ArgumentException("The command is empty; give a command line such as 'npm test'.", nameof(request));
+        }
+
+        if (request.Command.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The command contains a NUL character, which no shell accepts; remove it.", nameof(request));
+        }
+
+        if (request.Timeout <= TimeSpan.Zero && request.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Timeout, "The command's Timeout must be positive (or Timeout.InfiniteTimeSpan for none).");
+        }
+
+        if (request.MaxOutputChars < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.MaxOutputChars, "The command's MaxOutputChars must be zero or more.");
+        }
+
+        if (request.Environment is not null)
+        {
+            foreach ((string name, string? value) in request.Environment)
+            {
+                if (!CommandEnvironmentOptions.IsValidName(name))
+                {
+                    throw new ArgumentException($"The command's environment has the name '{name}', which is not a variable name (it is empty or holds '=' or NUL).", nameof(request));
+                }
+
+                if (value is not null && value.Contains('\0', StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"The command's environment variable '{name}' holds a NUL character; remove it.", nameof(request));
+                }
+            }
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(CommandRequest request, string folder, CommandEnvironmentOptions environment, string? shell, string commandId)
+    {
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+            WorkingDirectory = folder,
+            StandardOutputEncoding = Utf8NoBom,
+            StandardErrorEncoding = Utf8NoBom,
+        };
+
+        if (OperatingSystem.IsWindows())
+        {
+            start.FileName = shell ?? Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe";
+
+            // /s keeps the quotes around the command as they are; /d skips AutoRun macros.
+            start.Arguments = $"/d /s /c \"{request.Command}\"";
+        }
+        else
+        {
+            // The outer shell points stderr at the stdout pipe and hands over to the inner one, which runs the command
+            // as given: one pipe, so the two streams interleave exactly as written.
+            start.FileName = shell ?? "/bin/sh";
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("exec \"$0\" -c \"$1\" 2>&1");
+            start.ArgumentList.Add(start.FileName);
+            start.ArgumentList.Add(request.Command);
+        }
+
+        IDictionary<string, string?> variables = start.Environment;
+        foreach (string name in variables.Keys.ToList())
+        {
+            if (environment.IsSecret(name))
+            {
+                variables.Remove(name);
+            }
+        }
+
+        foreach ((string name, string value) in environment.Variables)
+        {
+            variables[name] = value;
+        }
+
+        if (request.Environment is not null)
+        {
+            foreach ((string name, string? value) in request.Environment)
+            {
+                if (value is null)
+                {
+                    variables.Remove(name);
+                }
+                else
+                {
+                    variables[name] = value;
+                }
+            }
+        }
+
+        variables[CommandIdVariable] = commandId;
+        return start;
+    }
+
+    private static async Task PumpAsync(StreamReader reader, OutputCapture capture)
+    {
+        char[] buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
+        {
+            capture.Append(buffer.AsSpan(0, read));
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited on its own meanwhile.
+        }
+        catch (Win32Exception)
+        {
+            // Part of the tree was already gone; the straggler sweep catches the rest.
+        }
+    }
+
+    /// <summary>Kills every process still carrying the command's marker (Linux: read from /proc).</summary>
+    private static void KillStragglers(string commandId)
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc"))
+        {
+            return;
+        }
+
+        byte[] marker = Encoding.ASCII.GetBytes($"{CommandIdVariable}={commandId}\0");
+        int self = Environment.ProcessId;
+
+        // A straggler may fork while it is being swept: sweep again until a round finds none.
+        for (int round = 0; round < 10; round++)
+        {
+            bool found = false;
+            foreach (string entry in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == self)
+                {
+                    continue;
+                }
+
+                byte[] environ;
+                try
+                {
+                    environ = File.ReadAllBytes(Path.Join(entry, "environ"));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                if (!HasVariable(environ, marker))
+                {
+                    continue;
+                }
+
+                found = true;
+                try
+                {
+                    using Process straggler = Process.GetProcessById(pid);
+                    straggler.Kill(entireProcessTree: true);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or Win32Exception)
+                {
+                    // It ended meanwhile.
+                }
+            }
+
+            if (!found)
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool HasVariable(ReadOnlySpan<byte> environ, ReadOnlySpan<byte> marker)
+    {
+        while (!environ.IsEmpty)
+        {
+            if (environ.StartsWith(marker))
+            {
+                return true;
+            }
+
+            int end = environ.IndexOf((byte)0);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            environ = environ[(end + 1)..];
+        }
+
+        return false;
+    }
+
+    private static CommandResult NotStarted(CommandRequest request, string why) => new()
+    {
+        Command = request.Command,
+        ExitCode = -1,
+        Output = why,
+    };
+}
