@@ -32,6 +32,9 @@ internal sealed class TestWorkspace : IAgentWorkspace
 
     public List<CommandRequest> Commands { get; } = [];
 
+    /// <summary>Runs as each command starts, so tests can act at that moment (such as cancelling) without timing.</summary>
+    public Action<CommandRequest>? OnExecute { get; set; }
+
     public static TestWorkspace Create(string taskId = "task", bool git = false, CommandEnvironmentOptions? environment = null)
     {
         string root = Path.Combine(Path.GetTempPath(), "pa-agent-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -58,6 +61,8 @@ internal sealed class TestWorkspace : IAgentWorkspace
         {
             Commands.Add(request);
         }
+
+        OnExecute?.Invoke(request);
 
         return await ProcessRunner.RunAsync(request, RootPath, Environment, cancellationToken);
     }
