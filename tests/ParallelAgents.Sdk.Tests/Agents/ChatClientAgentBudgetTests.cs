@@ -129,13 +129,19 @@ public sealed class ChatClientAgentBudgetTests
     {
         await using var h = AgentHarness.Create();
         h.Options.UseStreaming = true;
-        h.Client.Call("write_file", new { path = "a.txt", content = "a" }, inputTokens: 7, outputTokens: 3).Text("done", inputTokens: 11, outputTokens: 2);
+        h.Client
+            .Call("write_file", new { path = "a.txt", content = "a" }, inputTokens: 7, outputTokens: 3)
+            .Call("finish", new { summary = "streamed" }, inputTokens: 11, outputTokens: 2)
+            .Text("streamed text", inputTokens: 1, outputTokens: 1);
 
-        AgentOutcome outcome = await h.RunAsync();
+        AgentOutcome outcome = await h.RunAsync(h.Task(checks: ["test -f a.txt"]));
+        AgentOutcome textOnly = await h.RunAsync();
 
         Assert.True(outcome.Succeeded, outcome.ToString());
+        Assert.Equal("streamed", outcome.Summary);
+        Assert.Equal("streamed text", textOnly.Summary);
         Assert.All(h.Client.Requests, r => Assert.True(r.Streaming));
-        Assert.Equal(new AgentUsage(18, 5, 0m, 1, 2), outcome.Usage);
+        Assert.Equal(new AgentUsage(18, 5, 0m, 2, 2), outcome.Usage);
         Assert.True(File.Exists(Path.Combine(h.Workspace.RootPath, "a.txt")));
     }
 
