@@ -118,20 +118,21 @@ public sealed class ChatClientAgent : IAgent
 
                 if (failures.Count == 0)
                 {
-                    return Finish(context, transcript, state, AgentOutcome.Success(Trim(summary), state.Usage()));
+                    // The summary goes into reports and other agents' prompts: no secret the model echoed may travel with it.
+                    return Finish(context, transcript, state, AgentOutcome.Success(Trim(redactor.Redact(summary)), state.Usage()));
                 }
 
                 AgentLog.ChecksFailed(context.Logger, round, maxRounds, Trim(failures[0], 300));
                 if (round >= maxRounds)
                 {
                     return Finish(context, transcript, state, AgentOutcome.Failure(
-                        $"The checks still fail after {round} round{(round == 1 ? "" : "s")} (ChatClientAgentOptions.MaxCheckRounds or the task's max_attempts): {Trim(failures[0], 2_000)}",
+                        $"The checks still fail after {round} round{(round == 1 ? "" : "s")} (ChatClientAgentOptions.MaxCheckRounds or the task's max_attempts): {Trim(redactor.Redact(failures[0]), 2_000)}",
                         isTransient: false,
                         state.Usage()));
                 }
 
-                var feedback = new ChatMessage(ChatRole.User,
-                    $"The task is not done yet: {failures.Count} check{(failures.Count == 1 ? "" : "s")} failed (round {round} of {maxRounds}). Fix the problems, then call finish again.\n\n{string.Join("\n\n", failures)}");
+                var feedback = new ChatMessage(ChatRole.User, redactor.Redact(
+                    $"The task is not done yet: {failures.Count} check{(failures.Count == 1 ? "" : "s")} failed (round {round} of {maxRounds}). Fix the problems, then call finish again.\n\n{string.Join("\n\n", failures)}"));
                 history.Add(feedback);
                 transcript.Message(feedback);
                 state.ResetFinished();

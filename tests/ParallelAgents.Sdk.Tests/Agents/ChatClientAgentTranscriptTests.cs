@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Agents;
 
@@ -44,32 +45,26 @@ public sealed class ChatClientAgentTranscriptTests
     {
         string secret = "sk-test-" + Guid.NewGuid().ToString("N");
         string variable = "PA_AGENT_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant() + "_API_KEY";
-        Environment.SetEnvironmentVariable(variable, secret);
-        try
-        {
-            await using var h = AgentHarness.Create();
-            h.Options.SecretValues.Add("hunter2-extra-secret");
-            h.Client
-                .Call("run_command", new { command = $"echo \"[${variable}]\"" })
-                .Call("write_file", new { path = "leak.txt", content = $"key={secret} pw=hunter2-extra-secret" })
-                .Call("read_file", new { path = "leak.txt" })
-                .Text($"I saw the key {secret}.");
+        using var environment = new EnvironmentVariable(variable, secret);
+        await using var h = AgentHarness.Create();
+        h.Options.SecretValues.Add("hunter2-extra-secret");
+        h.Client
+            .Call("run_command", new { command = $"echo \"[${variable}]\"" })
+            .Call("write_file", new { path = "leak.txt", content = $"key={secret} pw=hunter2-extra-secret" })
+            .Call("read_file", new { path = "leak.txt" })
+            .Text($"I saw the key {secret}.");
 
-            AgentOutcome outcome = await h.RunAsync(h.Task(instructions: "Use the key."));
+        AgentOutcome outcome = await h.RunAsync(h.Task(instructions: "Use the key."));
 
-            Assert.Equal("[]\n", h.Client.ToolResult(1)[(h.Client.ToolResult(1).IndexOf('\n') + 1)..]);
-            Assert.Equal("key=[REDACTED] pw=[REDACTED]", h.Client.ToolResult(3));
-            string transcript = await File.ReadAllTextAsync(h.TranscriptPath(), TestContext.Current.CancellationToken);
-            Assert.DoesNotContain(secret, transcript);
-            Assert.DoesNotContain("hunter2-extra-secret", transcript);
-            Assert.Contains("[REDACTED]", transcript);
-            Assert.All(transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
-            Assert.True(outcome.Succeeded);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(variable, null);
-        }
+        Assert.Equal("[]\n", h.Client.ToolResult(1)[(h.Client.ToolResult(1).IndexOf('\n') + 1)..]);
+        Assert.Equal("key=[REDACTED] pw=[REDACTED]", h.Client.ToolResult(3));
+        string transcript = await File.ReadAllTextAsync(h.TranscriptPath(), TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(secret, transcript);
+        Assert.DoesNotContain("hunter2-extra-secret", transcript);
+        Assert.Contains("[REDACTED]", transcript);
+        Assert.All(transcript.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
+        Assert.True(outcome.Succeeded);
+        Assert.Equal("I saw the key [REDACTED].", outcome.Summary);
     }
 
     [Fact]
