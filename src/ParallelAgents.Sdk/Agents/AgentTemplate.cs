@@ -7,8 +7,8 @@ namespace ParallelAgents.Sdk;
 /// <remarks>
 /// Four are built in and registered by default in <see cref="ChatClientAgentOptions.Templates"/>: <see cref="Frontend"/>,
 /// <see cref="Backend"/>, <see cref="Database"/> and <see cref="Test"/>. Their default checks suit the Node.js projects of
-/// the samples and are skipped where there is no <c>package.json</c>; register a template under the same name to
-/// replace one.
+/// the samples and are written for a POSIX shell: those of frontend, backend and database do nothing where there is no
+/// <c>package.json</c>, and test runs <c>node --test</c>. Register a template under the same name to replace one.
 /// </remarks>
 public sealed class AgentTemplate
 {

@@ -25,6 +25,12 @@ public sealed class ChatClientAgentCheckTests
         Assert.Contains("1 check failed (round 1 of 3)", feedback.Text);
         Assert.Contains($"Check `{Check}` failed [exit code 1]\nbroken build", feedback.Text);
         Assert.Equal(2, h.Workspace.Commands.Count(c => c.Command == Check));
+
+        // Providers reject a history with a tool call left unanswered: finish's call must have its result.
+        var history = h.Client.Requests[2].Messages.SelectMany(m => m.Contents).ToList();
+        Assert.Equal(
+            history.OfType<FunctionCallContent>().Select(c => c.CallId),
+            history.OfType<FunctionResultContent>().Select(r => r.CallId));
     }
 
     [Fact]
