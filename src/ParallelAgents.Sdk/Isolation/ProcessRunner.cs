@@ -107,28 +107,31 @@ internal static class ProcessRunner
 
         TimeSpan duration = clock.Elapsed;
 
-        // Children that outlived the shell (a command ending in `server &`) were re-parented away from its tree;
-        // the marker in their environment finds them. Their end also closes the output pipes they hold.
+        // Children that outlived the shell (a command ending in `server &`) were re-parented away from its tree; the
+        // session and the marker in their environment find them. Their end also closes the output pipes they hold.
         KillStragglers(commandId, start.FileName == SetsidPath ? process.Id : 0);
-        bool pipesClosed = await Task.WhenAny(pumps, Task.Delay(PipeGrace, CancellationToken.None)).ConfigureAwait(false) == pumps;
+        using var grace = new CancellationTokenSource();
+        bool pipesClosed = await Task.WhenAny(pumps, Task.Delay(PipeGrace, grace.Token)).ConfigureAwait(false) == pumps;
+        await grace.CancelAsync().ConfigureAwait(false);
 
         if (killed && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes were killed.", cancellationToken);
         }
 
+        // The notes go after the capped output, so that they are never cut and never counted as output.
+        (string output, long omitted) = capture.Complete();
+        bool timedOut = killed;
         if (!pipesClosed)
         {
-            capture.Append("\n[the command's output stayed open after it exited: a background process it started still holds it]\n");
+            output += "\n[the command's output stayed open after it exited: a background process it started still holds it]\n";
         }
 
-        bool timedOut = killed;
         if (timedOut)
         {
-            capture.Append(string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n"));
+            output += string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n");
         }
 
-        (string output, long omitted) = capture.Complete();
         return new CommandResult
         {
             Command = request.Command,
