@@ -77,6 +77,27 @@ public sealed class ChatClientAgentCheckTests
     }
 
     [Fact]
+    public async Task Template_FromTheTaskFile_ChosenByTheTemplateField()
+    {
+        await using var h = AgentHarness.Create(taskId: "schema");
+        TaskPlan plan = TaskPlan.Parse("""
+            tasks:
+              - id: schema
+                template: database
+                instructions: Create the tasks table.
+                checks:
+                  - test -d .
+            """);
+        h.Client.Text("done");
+
+        AgentOutcome outcome = await h.RunAsync(plan.Tasks[0]);
+
+        Assert.True(outcome.Succeeded, outcome.ToString());
+        Assert.Contains("You are a database engineer.", h.SystemPrompt);
+        Assert.Equal(["test -d .", "if [ -f package.json ]; then npm run --if-present test; fi"], h.Workspace.Commands.Select(c => c.Command));
+    }
+
+    [Fact]
     public async Task Template_UserRegistered_UsedByName()
     {
         await using var h = AgentHarness.Create();
