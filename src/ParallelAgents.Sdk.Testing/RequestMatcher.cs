@@ -204,7 +204,7 @@ internal static class RequestMatcher
                 Display(path),
                 ChatMessageFormatter.Quote(Excerpt(expectedText, at)),
                 ChatMessageFormatter.Quote(Excerpt(actualText, at)),
-                $"first different character at position {at + 1} of {expectedText.Length} expected, {actualText.Length} actual");
+                $"from character {at + 1}; expected {expectedText.Length} characters, actual {actualText.Length}");
         }
 
         return new Difference(Display(path), Render(expected), Render(actual), null);
