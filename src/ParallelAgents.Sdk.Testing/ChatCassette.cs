@@ -34,7 +34,8 @@ namespace ParallelAgents.Sdk;
 /// </code>
 /// <para>
 /// Function-call arguments and function results are kept as JSON values, not as strings holding JSON. A cassette
-/// is edited by hand as any JSON file; <see cref="Load"/> checks its version and reports bad JSON with its line.
+/// is edited by hand as any JSON file (comments and trailing commas are accepted); <see cref="Load"/> checks its
+/// version and reports bad JSON with its line.
 /// </para>
 /// </remarks>
 public sealed class ChatCassette
@@ -99,16 +100,92 @@ public sealed class ChatCassette
                 $"{where} has format version {cassette.Version}; this library reads version {CurrentVersion}. Record the cassette again with this version of ParallelAgents.Sdk.Testing.");
         }
 
-        for (int i = 0; i < cassette.Exchanges.Count; i++)
+        if (FindNull(cassette) is { } problem)
         {
-            ChatExchange? exchange = cassette.Exchanges[i];
-            if (exchange is null)
-            {
-                throw new InvalidDataException($"{where} has null in place of exchange {i + 1}. Remove it or record the cassette again.");
-            }
+            throw new InvalidDataException($"{where} has null at {problem}, where a value is needed. Fix the file or record the cassette again.");
         }
 
         return cassette;
+    }
+
+    /// <summary>The path of the first null a hand-edited file may hold where the model needs a value, such as <c>exchanges[2].request</c>.</summary>
+    private static string? FindNull(ChatCassette cassette)
+    {
+        for (int i = 0; i < cassette.Exchanges.Count; i++)
+        {
+            string at = $"exchanges[{i}]";
+            ChatExchange? exchange = cassette.Exchanges[i];
+            if (exchange is null)
+            {
+                return at;
+            }
+
+            if (exchange.Request is null)
+            {
+                return at + ".request";
+            }
+
+            if (exchange.Response is null)
+            {
+                return at + ".response";
+            }
+
+            string? problem = FindNull(exchange.Request.Messages, at + ".request.messages")
+                ?? FindNull(exchange.Response.Messages, at + ".response.messages");
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            IReadOnlyList<ChatCassetteTool?> tools = exchange.Request.Options?.Tools ?? [];
+            for (int t = 0; t < tools.Count; t++)
+            {
+                if (tools[t] is not { } tool)
+                {
+                    return $"{at}.request.options.tools[{t}]";
+                }
+
+                if (tool.Name is null)
+                {
+                    return $"{at}.request.options.tools[{t}].name";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? FindNull(IList<ChatCassetteMessage> messages, string at)
+    {
+        for (int m = 0; m < messages.Count; m++)
+        {
+            ChatCassetteMessage? message = messages[m];
+            if (message is null)
+            {
+                return $"{at}[{m}]";
+            }
+
+            if (message.Role is null)
+            {
+                return $"{at}[{m}].role";
+            }
+
+            for (int c = 0; c < message.Contents.Count; c++)
+            {
+                ChatCassetteContent? content = message.Contents[c];
+                if (content is null)
+                {
+                    return $"{at}[{m}].contents[{c}]";
+                }
+
+                if (content.Type is null)
+                {
+                    return $"{at}[{m}].contents[{c}].type";
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Writes the cassette to a JSON file, replacing it whole so that a reader never sees half a file.</summary>

@@ -153,6 +153,19 @@ public sealed class ChatCassetteTests
         Assert.Contains("'bad.json' is not valid cassette JSON (line 3", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{ "version": 1, "exchanges": [ null ] }""", "exchanges[0]")]
+    [InlineData("""{ "version": 1, "exchanges": [ { "request": null } ] }""", "exchanges[0].request")]
+    [InlineData("""{ "version": 1, "exchanges": [ { "response": { "messages": [ { "role": "assistant", "contents": [ {}, null ] } ] } } ] }""", "exchanges[0].response.messages[0].contents[1]")]
+    [InlineData("""{ "version": 1, "exchanges": [ { "request": { "messages": [ { "role": null } ] } } ] }""", "exchanges[0].request.messages[0].role")]
+    [InlineData("""{ "version": 1, "exchanges": [ { "request": { "messages": [], "options": { "tools": [ { "name": null } ] } } } ] }""", "exchanges[0].request.options.tools[0].name")]
+    public void Parse_NullWhereAValueIsNeeded_ThrowsWithItsPath(string json, string path)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => ChatCassette.Parse(json, "edited.json"));
+
+        Assert.Contains($"'edited.json' has null at {path},", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_MissingFile_ThrowsSayingHowToRecordIt()
     {

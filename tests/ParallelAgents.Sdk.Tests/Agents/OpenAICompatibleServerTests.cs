@@ -13,6 +13,12 @@ namespace ParallelAgents.Sdk.Tests.Agents;
 /// so that what the agent's end-to-end tests rely on is itself proven: answers, tool calls, streaming, usage, and
 /// the client's own handling of 429, 500, a malformed body and a dropped connection.
 /// </summary>
+/// <remarks>
+/// OpenAI 2.x's default pipeline (System.ClientModel's <c>ClientRetryPolicy</c>) retries up to 3 times, on HTTP 408,
+/// 429, 500, 502, 503 and 504 and on a failed connection, and waits as a 429's Retry-After header says; a 200 with a
+/// body it cannot parse is not retried and surfaces as a <see cref="JsonException"/>. An agent needs no retry loop of
+/// its own for these, and must treat a JsonException from the client as a failed attempt.
+/// </remarks>
 public sealed class OpenAICompatibleServerTests
 {
     private const string Model = "test-model";
