@@ -131,6 +131,43 @@ public sealed class ReplayChatClientTests
     }
 
     [Fact]
+    public async Task GetResponseAsync_ChangedInstructionsOrToolsUnderStrictMatching_ReportsThem()
+    {
+        var cassette = new ChatCassette();
+        ChatExchange exchange = Exchange([Message("user", Text("hi"))], "hello");
+        exchange.Request.Options = new ChatCassetteRequestOptions { Instructions = "Be brief.", Tools = [new ChatCassetteTool { Name = "read_file" }] };
+        cassette.Exchanges.Add(exchange);
+        AIFunction readFile = AIFunctionFactory.Create((string path) => path, "read_file");
+        AIFunction writeFile = AIFunctionFactory.Create((string path) => path, "write_file");
+
+        var instructions = await Assert.ThrowsAsync<ChatCassetteMismatchException>(() => new ReplayChatClient(cassette)
+            .GetResponseAsync("hi", new ChatOptions { Instructions = "Be thorough.", Tools = [readFile] }, Token));
+        var tools = await Assert.ThrowsAsync<ChatCassetteMismatchException>(() => new ReplayChatClient(cassette)
+            .GetResponseAsync("hi", new ChatOptions { Instructions = "Be brief.", Tools = [readFile, writeFile] }, Token));
+        ChatResponse sameAnswer = await new ReplayChatClient(cassette)
+            .GetResponseAsync("hi", new ChatOptions { Instructions = " Be brief.\n", Tools = [readFile], Temperature = 1, ModelId = "other" }, Token);
+
+        Assert.Equal("instructions", instructions.Path);
+        Assert.Equal("tools[1]", tools.Path);
+        Assert.Equal("(nothing)", tools.Expected);
+        Assert.Equal("\"write_file\"", tools.Actual);
+        Assert.Equal("hello", sameAnswer.Text);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_CanceledToken_ThrowsWithoutUsingAnExchange()
+    {
+        var cassette = new ChatCassette();
+        cassette.Exchanges.Add(Exchange([Message("user", Text("hi"))], "hello"));
+        var replay = new ReplayChatClient(cassette);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => replay.GetResponseAsync("hi", cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.Equal(1, replay.RemainingCount);
+        Assert.Equal("hello", (await replay.GetResponseAsync("hi", cancellationToken: Token)).Text);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_ExtraMessage_ReportsItAsTheDifference()
     {
         var cassette = new ChatCassette();
