@@ -219,8 +219,8 @@ internal sealed class CommitLog
     }
 
     /// <summary>The commit alone: swaps <paramref name="record"/> into the place of sequence <paramref name="last"/> + 1
-    /// if no other record has taken it. <see cref="TryAppend(long, object, KeySlot)"/> then applies it; tests call this alone to play a writer
-    /// that stalls right after its commit.</summary>
+    /// if no other record has taken it. <see cref="TryAppend(long, object, KeySlot)"/> then applies it; tests call this
+    /// alone to play a writer that stalls right after its commit.</summary>
     internal bool TryClaim(long last, object record)
     {
         long sequence = last + 1;
