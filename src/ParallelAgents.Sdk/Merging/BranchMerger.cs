@@ -331,6 +331,15 @@ public sealed class BranchMerger : IAsyncDisposable
                 return new Prepared { Conflicts = DescribeConflicts(merged.Conflicts, ours, @base) };
             }
 
+            if (@base is not null && @base.Id != ours.Id)
+            {
+                List<MergeConflict> moved = DirectoryRenames.FindConflicts(_repository, @base, ours, source);
+                if (moved.Count > 0)
+                {
+                    return new Prepared { Conflicts = moved };
+                }
+            }
+
             commit = WriteCommit(request, ours, source, merged.Tree, resolver, description);
         }
 

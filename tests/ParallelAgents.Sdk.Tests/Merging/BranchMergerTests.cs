@@ -478,7 +478,8 @@ public sealed class BranchMergerTests
         Approvals.Verify(Approvals.Normalize(File.ReadAllText(x.ReportPath!), repo.Root), "merge_resolved.json");
         Assert.NotNull(summary);
         Assert.Matches(@"^merge_summary_\d{8}_\d{6}\.txt$", Path.GetFileName(summary));
-        Approvals.Verify(Approvals.Normalize(File.ReadAllText(summary), repo.Root), "merge_summary.txt");
+        string?[] ids = [.. new[] { x, clean }.SelectMany(r => new[] { r.BaseCommit, r.OursCommit, r.TheirsCommit, r.ResolutionCommit, r.MergedCommit })];
+        Approvals.Verify(Approvals.Normalize(File.ReadAllText(summary), repo.Root, ids), "merge_summary.txt");
         repo.AssertFsckClean();
     }
 
