@@ -3,13 +3,15 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|merge> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
                                            makespan of simulated-latency tasks vs the lower bound
       memory [BenchmarkDotNet options]     shared memory stores vs ConcurrentDictionary, a locked Dictionary and
                                            rewriting a JSON file per update (every class named *Memory*)
+      merge [--files N] [--iterations N]   the engine's in-memory merge check vs git merge-tree --write-tree as a
+                                           process, on loose and on packed objects (target: at most 1.0 x)
     """;
 
 if (args.Length == 0)
@@ -32,6 +34,8 @@ switch (args[0].ToLowerInvariant())
         string[] memoryArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Memory*"];
         BenchmarkSwitcher.FromAssembly(typeof(DispatchBenchmarks).Assembly).Run(memoryArgs);
         return 0;
+    case "merge":
+        return MergeBenchmarks.Run(rest);
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
     default:

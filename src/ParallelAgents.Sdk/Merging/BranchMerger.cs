@@ -325,22 +325,13 @@ public sealed class BranchMerger : IAsyncDisposable
         }
         else
         {
-            MergeTreeResult merged = _repository.ObjectDatabase.MergeCommits(ours, source, InMemoryMerge.Options());
-            if (merged.Status != MergeTreeStatus.Succeeded)
+            (Tree? tree, IEnumerable<Conflict>? conflicts, List<MergeConflict>? moved) = InMemoryMerge.Check(_repository, ours, source, @base);
+            if (tree is null)
             {
-                return new Prepared { Conflicts = DescribeConflicts(merged.Conflicts, ours, @base) };
+                return new Prepared { Conflicts = moved ?? DescribeConflicts(conflicts!, ours, @base) };
             }
 
-            if (@base is not null && @base.Id != ours.Id)
-            {
-                List<MergeConflict> moved = DirectoryRenames.FindConflicts(_repository, @base, ours, source);
-                if (moved.Count > 0)
-                {
-                    return new Prepared { Conflicts = moved };
-                }
-            }
-
-            commit = WriteCommit(request, ours, source, merged.Tree, resolver, description);
+            commit = WriteCommit(request, ours, source, tree, resolver, description);
         }
 
         if (_options.VerifyCommands.Count > 0)

@@ -31,7 +31,7 @@ public sealed class MergeOracleTests
     {
         using var repo = MergeTestRepository.Create();
         var disagreements = new List<string>();
-        int clean = 0, conflicted = 0;
+        int clean = 0, conflicted = 0, fastPath = 0;
         using (var git = new Repository(repo.Root))
         {
             for (int i = 0; i < Scenarios; i++)
@@ -45,6 +45,11 @@ public sealed class MergeOracleTests
                 Commit theirsCommit = Write(git, theirs, $"theirs {i}", [baseCommit]);
                 git.Refs.Add($"refs/heads/main-{i}", oursCommit.Id);
                 git.Refs.Add($"refs/heads/agent/s{i}", theirsCommit.Id);
+
+                if (TreeMerge.TryMerge(git, baseCommit, oursCommit, theirsCommit) is not null)
+                {
+                    fastPath++;
+                }
 
                 (int exit, string output, _) = repo.TryGit("merge-tree", "--write-tree", $"main-{i}", $"agent/s{i}");
                 Assert.True(exit is 0 or 1, $"scenario {i}: git merge-tree failed: {output}");
@@ -60,8 +65,7 @@ public sealed class MergeOracleTests
                 Assert.True(result.Status is MergeStatus.Merged or MergeStatus.Conflict, $"scenario {i}: {result}");
                 if (engineClean != gitClean)
                 {
-                    string sides = $"base..ours:\n{repo.Git("diff", "--name-status", "-M", baseCommit.Sha, oursCommit.Sha)}\nbase..theirs:\n{repo.Git("diff", "--name-status", "-M", baseCommit.Sha, theirsCommit.Sha)}";
-                    disagreements.Add($"scenario {i}: git says {(gitClean ? "clean" : "conflict")}, the engine {result}\n{output}\n{sides}");
+                    disagreements.Add($"scenario {i}: git says {(gitClean ? "clean" : "conflict")}, the engine {result}\n{output}\n{Sides(repo, baseCommit, oursCommit, theirsCommit)}");
                     continue;
                 }
 
@@ -71,7 +75,7 @@ public sealed class MergeOracleTests
                     string engineTree = git.Lookup<Commit>(result.MergedCommit).Tree.Sha;
                     if (engineTree != gitTree)
                     {
-                        disagreements.Add($"scenario {i}: trees differ: git {gitTree}, engine {engineTree}");
+                        disagreements.Add($"scenario {i}: trees differ: git {gitTree}, engine {engineTree}:\n{repo.Git("diff", "--name-status", gitTree, engineTree)}\n{Sides(repo, baseCommit, oursCommit, theirsCommit)}");
                     }
                 }
                 else
@@ -87,8 +91,14 @@ public sealed class MergeOracleTests
 
         // Both verdicts must be well represented, or the test proves little.
         Assert.True(clean >= Scenarios / 5 && conflicted >= Scenarios / 5, $"clean {clean}, conflicted {conflicted}");
+
+        // Both the fast tree merge and libgit2's full merge must be exercised.
+        Assert.True(fastPath >= Scenarios / 10 && clean - fastPath >= Scenarios / 10, $"fast path {fastPath} of {clean} clean merges");
         repo.AssertFsckClean();
     }
+
+    private static string Sides(MergeTestRepository repo, Commit @base, Commit ours, Commit theirs) =>
+        $"base..ours:\n{repo.Git("diff", "--name-status", "-M", @base.Sha, ours.Sha)}\nbase..theirs:\n{repo.Git("diff", "--name-status", "-M", @base.Sha, theirs.Sha)}";
 
     private static string Line(Random random) =>
         $"{Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} {random.Next(1000)}";
