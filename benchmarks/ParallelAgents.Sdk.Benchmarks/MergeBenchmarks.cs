@@ -18,7 +18,7 @@ internal static class MergeBenchmarks
     public static int Run(string[] args)
     {
         int files = Option(args, "--files", 2_000);
-        int iterations = Option(args, "--iterations", 40);
+        int iterations = Option(args, "--iterations", 60);
         string folder = Path.Combine(Path.GetTempPath(), "pa-merge-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         try
@@ -55,15 +55,17 @@ internal static class MergeBenchmarks
         Commit ours = repository.Branches["main"].Tip;
         Commit theirs = repository.Branches[branch].Tip;
         Commit? @base = repository.ObjectDatabase.FindMergeBase(ours, theirs);
-        bool engineClean = false;
-        double[] engine = Time(iterations, () =>
-        {
-            (Tree? tree, _, _) = InMemoryMerge.Check(repository, ours, theirs, @base);
-            engineClean = tree is not null;
-        });
+        bool engineClean = false, gitClean = false;
 
-        bool gitClean = false;
-        double[] git = Time(iterations, () => gitClean = RunGit(folder, "merge-tree", "--write-tree", "main", branch).Exit == 0);
+        // Interleaved, one of each per round, so that a burst of load on a shared machine hits both sides alike.
+        (double[] engine, double[] git) = TimeInterleaved(
+            iterations,
+            () =>
+            {
+                (Tree? tree, _, _) = InMemoryMerge.Check(repository, ours, theirs, @base);
+                engineClean = tree is not null;
+            },
+            () => gitClean = RunGit(folder, "merge-tree", "--write-tree", "main", branch).Exit == 0);
         if (engineClean != gitClean)
         {
             throw new InvalidOperationException($"{branch}: the engine says {(engineClean ? "clean" : "conflict")}, git says {(gitClean ? "clean" : "conflict")}");
@@ -75,23 +77,28 @@ internal static class MergeBenchmarks
         return ratio <= Target;
     }
 
-    private static double[] Time(int iterations, Action action)
+    private static (double[] First, double[] Second) TimeInterleaved(int iterations, Action first, Action second)
     {
         for (int i = 0; i < 5; i++)
         {
-            action();
+            first();
+            second();
         }
 
-        double[] samples = new double[iterations];
+        double[] a = new double[iterations], b = new double[iterations];
         for (int i = 0; i < iterations; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            action();
-            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            first();
+            a[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            start = Stopwatch.GetTimestamp();
+            second();
+            b[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 
-        Array.Sort(samples);
-        return samples;
+        Array.Sort(a);
+        Array.Sort(b);
+        return (a, b);
     }
 
     private static double Median(double[] sorted) => sorted[sorted.Length / 2];

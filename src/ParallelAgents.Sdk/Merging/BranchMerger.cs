@@ -149,7 +149,9 @@ public sealed class BranchMerger : IAsyncDisposable
                     cancellationToken).ConfigureAwait(false);
             }
 
-            if (!result.ReachedMain && result.Status != MergeStatus.Skipped || blocker is not null)
+            // A branch already contained in main counts as merged; a missing branch or a failed merge blocks dependents.
+            bool alreadyInMain = result.Status == MergeStatus.Skipped && result.TheirsCommit is not null;
+            if (!result.ReachedMain && !alreadyInMain)
             {
                 missing.Add(task.Id);
             }
