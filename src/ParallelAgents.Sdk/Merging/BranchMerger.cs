@@ -76,8 +76,8 @@ public sealed class BranchMerger : IAsyncDisposable
     /// <returns>How the merge ended. Conflicts, failed verification and branches with nothing to merge are results, not
     /// exceptions.</returns>
     /// <exception cref="ArgumentException">The request is incomplete; the message names the field.</exception>
-    /// <exception cref="InvalidOperationException">The main branch does not exist, or kept moving for
-    /// <see cref="MergeOptions.MaxMainBranchRetries"/> attempts.</exception>
+    /// <exception cref="InvalidOperationException">The main branch does not exist, or kept moving (or stayed locked by
+    /// another git command) for <see cref="MergeOptions.MaxMainBranchRetries"/> attempts.</exception>
     public async Task<MergeResult> MergeAsync(MergeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -218,9 +218,17 @@ public sealed class BranchMerger : IAsyncDisposable
         Commit theirs = branch.Tip;
         outcome.Theirs = theirs.Sha;
         int rounds = 0;
+        bool locked = false;
         for (int attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (attempt > _options.MaxMainBranchRetries && locked)
+            {
+                throw new InvalidOperationException(
+                    $"The branch '{_options.MainBranch}' stayed locked by '{Path.Combine(_commonDir, _mainRef)}.lock' while '{request.Branch}' was being merged: " +
+                    "another git command holds it, or one crashed and left it. Wait for the command, or delete the file if no git command is running.");
+            }
+
             if (attempt > _options.MaxMainBranchRetries)
             {
                 throw new InvalidOperationException(
@@ -270,7 +278,7 @@ public sealed class BranchMerger : IAsyncDisposable
                 outcome.Status = MergeStatus.VerifyFailed;
                 outcome.VerifyCommand = prepared.VerifyCommand;
                 outcome.VerifyOutput = prepared.VerifyOutput;
-                outcome.Message = $"'{prepared.VerifyCommand}' failed on the merged tree{(outcome.Resolver is null ? "" : $" of {outcome.Resolver}'s resolution")}; " +
+                outcome.Message = $"'{prepared.VerifyCommand}' failed on the merged tree{(prepared.Resolver is null ? "" : $" of {prepared.Resolver}'s resolution")}; " +
                     $"'{_options.MainBranch}' did not move and '{request.Branch}' is unchanged.";
                 outcome.Resolver = null;
                 outcome.ResolutionCommit = null;
@@ -283,7 +291,8 @@ public sealed class BranchMerger : IAsyncDisposable
             RefStore.SwapOutcome swap = RefStore.CompareAndSwap(
                 _commonDir, _mainRef, ours.Sha, next.Sha, _options.CommitterName, _options.CommitterEmail,
                 _options.TimeProvider.GetUtcNow(), $"parallel-agents: merge {request.Branch} ({MergeReports.StrategyName(_options.Strategy)})");
-            if (swap == RefStore.SwapOutcome.Locked)
+            locked = swap == RefStore.SwapOutcome.Locked;
+            if (locked)
             {
                 // Another git command holds the branch's lock for a moment; try again shortly.
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
@@ -424,7 +433,7 @@ public sealed class BranchMerger : IAsyncDisposable
             if (prepared.VerifyCommand is not null)
             {
                 outcome.Attempts.Add($"{name}: refused: '{prepared.VerifyCommand}' failed on the merge of {Short(candidate.Sha)}");
-                verifyFailure ??= prepared;
+                verifyFailure ??= new Prepared { Commit = prepared.Commit, VerifyCommand = prepared.VerifyCommand, VerifyOutput = prepared.VerifyOutput, Resolver = name };
                 continue;
             }
 
@@ -741,5 +750,8 @@ public sealed class BranchMerger : IAsyncDisposable
         public string? VerifyCommand { get; init; }
 
         public string? VerifyOutput { get; init; }
+
+        /// <summary>The resolver whose resolution this is, when it is one.</summary>
+        public string? Resolver { get; init; }
     }
 }

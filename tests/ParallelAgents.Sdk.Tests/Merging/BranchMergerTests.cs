@@ -526,6 +526,91 @@ public sealed class BranchMergerTests
     }
 
     [Fact]
+    public async Task MergeAsync_ResolutionFailsVerify_IsRefusedAndTheNextResolverWins()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        (_, string ours) = MakeConflict(repo);
+        string broken = repo.OnBranch("broken-fix", ours, r =>
+        {
+            r.Write("a.txt", "one\ntwo from main, TWO from agent\nthree\nfour\nfive\n");
+            r.Write("status.txt", "broken\n");
+        });
+        string good = MakeResolution(repo, ours);
+        var careless = new TestResolver("careless", _ => ConflictResolution.Resolved(broken));
+        var careful = new TestResolver("careful", _ => ConflictResolution.Resolved(good));
+
+        await using var merger = new BranchMerger(repo.Options(o => o.VerifyCommands.Add("grep -qx ok status.txt")));
+        MergeResult onlyCareless = await merger.MergeAsync(Request("x", [careless]), TestContext.Current.CancellationToken);
+        MergeResult both = await merger.MergeAsync(Request("x", [careless, careful]), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.VerifyFailed, onlyCareless.Status);
+        Assert.Equal("grep -qx ok status.txt", onlyCareless.VerifyCommand);
+        Assert.Contains("careless", onlyCareless.Message, StringComparison.Ordinal);
+        Assert.Equal(MergeStatus.Resolved, both.Status);
+        Assert.Equal("careful", both.Resolver);
+        Assert.Contains("'grep -qx ok status.txt' failed", both.ResolverAttempts[0], StringComparison.Ordinal);
+        Assert.Equal("ok", repo.ShowFile("main", "status.txt"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_MainCheckedOutInLinkedWorktree_UpdatesThatWorktreeOnly()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        repo.Git("checkout", "-q", "-b", "work");
+        string linked = Path.Combine(repo.Folder, "main-checkout");
+        repo.Git("worktree", "add", "-q", linked, "main");
+
+        await using var merger = new BranchMerger(repo.Options());
+        MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.Merged, result.Status);
+        Assert.True(result.WorkingTreeUpdated);
+        Assert.Equal("b\n", File.ReadAllText(Path.Combine(linked, "b.txt")));
+        Assert.False(File.Exists(Path.Combine(repo.Root, "b.txt")));
+        Assert.Equal("", repo.Git("-C", linked, "status", "--porcelain"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_BareRepository_AdvancesMain()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        string theirs = repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        string bare = Path.Combine(repo.Folder, "bare.git");
+        repo.Git("clone", "-q", "--bare", repo.Root, bare);
+
+        await using var merger = new BranchMerger(new MergeOptions { RepositoryPath = bare, ReportsDirectory = null });
+        MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.Merged, result.Status);
+        Assert.False(result.WorkingTreeUpdated);
+        Assert.Equal(theirs, repo.Git("--git-dir", bare, "rev-parse", "main^2"));
+        Assert.Equal("", repo.Git("--git-dir", bare, "fsck", "--no-dangling"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_MainLockedByAnotherGitCommand_ThrowsAndLeavesTheLock()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        string main = repo.RevParse("main");
+        string lockFile = Path.Combine(repo.Root, ".git", "refs", "heads", "main.lock");
+        File.WriteAllText(lockFile, "held by someone else\n");
+
+        await using var merger = new BranchMerger(repo.Options(o => o.MaxMainBranchRetries = 2));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken));
+
+        Assert.Contains("main.lock", error.Message, StringComparison.Ordinal);
+        Assert.Equal("held by someone else\n", File.ReadAllText(lockFile));
+        File.Delete(lockFile);
+        Assert.Equal(main, repo.RevParse("main"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
     public void MergeOptions_Invalid_ListsEveryProblem()
     {
         var options = new MergeOptions
