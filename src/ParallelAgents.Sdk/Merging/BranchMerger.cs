@@ -1,5 +1,6 @@
 using System.Globalization;
 using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk;
 
@@ -20,6 +21,7 @@ public sealed class BranchMerger : IAsyncDisposable
     private const string TaskTrailer = "ParallelAgents-Task: ";
 
     private readonly MergeOptions _options;
+    private readonly ILogger _logger;
     private readonly Repository _repository;
     private readonly string _commonDir;
     private readonly string _root;
@@ -41,6 +43,7 @@ public sealed class BranchMerger : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
+        _logger = _options.LoggerFactory.CreateLogger<BranchMerger>();
         string path = Path.GetFullPath(_options.RepositoryPath);
         string? gitDir = Directory.Exists(path) ? Repository.Discover(path) : null;
         if (gitDir is null)
@@ -294,6 +297,7 @@ public sealed class BranchMerger : IAsyncDisposable
             locked = swap == RefStore.SwapOutcome.Locked;
             if (locked)
             {
+                MergeLog.MainLocked(_logger, _options.MainBranch, attempt);
                 // Another git command holds the branch's lock for a moment; try again shortly.
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -301,6 +305,7 @@ public sealed class BranchMerger : IAsyncDisposable
 
             if (swap == RefStore.SwapOutcome.Moved)
             {
+                MergeLog.MainMoved(_logger, _options.MainBranch, ours.Sha, request.Branch);
                 continue;
             }
 
@@ -615,6 +620,7 @@ public sealed class BranchMerger : IAsyncDisposable
         {
             if (obstacle is not null)
             {
+                MergeLog.WorkingTreeLeft(_logger, root, obstacle);
                 outcome.WorkingTreeLeftAsIs ??= root;
                 note += $" The working tree at '{root}' was left exactly as it was because {obstacle}; it still shows the old '{_options.MainBranch}' (see the report's manual_steps to catch up).";
                 continue;
@@ -682,6 +688,12 @@ public sealed class BranchMerger : IAsyncDisposable
             Duration = duration,
         };
 
+        foreach (string attempt in outcome.Attempts)
+        {
+            MergeLog.ResolverAttempt(_logger, outcome.Request.Branch, attempt);
+        }
+
+        MergeLog.MergeCompleted(_logger, outcome.Request.Branch, outcome.Request.Task.Id, _options.MainBranch, outcome.Status, outcome.Message);
         MergeResult result = Build(null);
         if (_reportsDirectory is null)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Merging;
 
@@ -308,10 +309,16 @@ public sealed class BranchMergerTests
         // from outside, as another process would.
         string verify = $"if [ ! -f '{flag}' ]; then touch '{flag}'; git -C '{repo.Root}' -c user.name=other -c user.email=o@x.invalid commit -q --allow-empty -m 'moved meanwhile'; fi";
 
-        await using var merger = new BranchMerger(repo.Options(o => o.VerifyCommands.Add(verify)));
+        using var logs = new ListLoggerFactory();
+        await using var merger = new BranchMerger(repo.Options(o =>
+        {
+            o.VerifyCommands.Add(verify);
+            o.LoggerFactory = logs;
+        }));
         MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
 
         string moved = repo.RevParse("main^1");
+        Assert.Contains(logs.Entries, e => e.Message.Contains("main moved from", StringComparison.Ordinal));
         Assert.Equal(MergeStatus.Merged, result.Status);
         Assert.Equal("moved meanwhile", repo.Git("log", "-1", "--format=%s", moved));
         Assert.Equal(moved, result.OursCommit);
