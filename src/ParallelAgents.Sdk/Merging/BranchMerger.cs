@@ -99,7 +99,8 @@ public sealed class BranchMerger : IAsyncDisposable
     }
 
     /// <summary>
-    /// Merges the branches of many tasks of a plan, dependencies first (the plan's topological order, ties by priority):
+    /// Merges the branches of many tasks of a plan, dependencies first, then by priority (higher first), then in plan
+    /// order:
     /// what the <c>merge</c> command does after a run. A task whose dependency did not reach the main branch is skipped,
     /// so that the main branch never gets work whose foundation is missing.
     /// </summary>
@@ -127,7 +128,7 @@ public sealed class BranchMerger : IAsyncDisposable
             wanted.Add(id);
         }
 
-        IReadOnlyList<AgentTask> order = plan.GetTopologicalOrder();
+        List<AgentTask> order = MergeOrder(plan);
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < order.Count; i++)
         {
@@ -163,6 +164,44 @@ public sealed class BranchMerger : IAsyncDisposable
         }
 
         return results;
+    }
+
+    /// <summary>The plan's tasks with every dependency before its dependents and, among the tasks whose dependencies
+    /// are placed, the highest priority first, then plan order.</summary>
+    internal static List<AgentTask> MergeOrder(TaskPlan plan)
+    {
+        IReadOnlyList<AgentTask> tasks = plan.Tasks;
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            index[tasks[i].Id] = i;
+        }
+
+        int[] waitingOn = [.. tasks.Select(t => t.Dependencies.Count)];
+        var ready = new PriorityQueue<int, (int Priority, int Index)>();
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            if (waitingOn[i] == 0)
+            {
+                ready.Enqueue(i, (-(int)tasks[i].Priority, i));
+            }
+        }
+
+        var order = new List<AgentTask>(tasks.Count);
+        while (ready.TryDequeue(out int next, out _))
+        {
+            order.Add(tasks[next]);
+            foreach (AgentTask dependent in plan.GetDependents(tasks[next].Id))
+            {
+                int d = index[dependent.Id];
+                if (--waitingOn[d] == 0)
+                {
+                    ready.Enqueue(d, (-(int)dependent.Priority, d));
+                }
+            }
+        }
+
+        return order;
     }
 
     /// <summary>Writes <c>merge_summary_&lt;timestamp&gt;.txt</c>, a table of <paramref name="results"/> (task, branch,

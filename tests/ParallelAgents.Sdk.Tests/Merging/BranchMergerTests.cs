@@ -500,7 +500,14 @@ public sealed class BranchMergerTests
             new AgentTask { Id = "schema", Instructions = "schema" },
             new AgentTask { Id = "ui", Instructions = "ui", Dependencies = ["conflicting"] },
             new AgentTask { Id = "conflicting", Instructions = "c", Priority = TaskPriority.High },
+            new AgentTask { Id = "done", Instructions = "already merged" },
+            new AgentTask { Id = "after-done", Instructions = "a", Dependencies = ["done"] },
+            new AgentTask { Id = "lost", Instructions = "branch missing" },
+            new AgentTask { Id = "after-lost", Instructions = "a", Dependencies = ["lost"] },
         ]);
+        repo.Git("branch", "agent/done", "main");
+        repo.OnBranch("agent/after-done", "main", r => r.Write("after-done.txt", "x\n"));
+        repo.OnBranch("agent/after-lost", "main", r => r.Write("after-lost.txt", "x\n"));
         repo.OnBranch("agent/schema", "main", r => r.Write("schema.sql", "create\n"));
         repo.OnBranch("agent/api", "agent/schema", r => r.Write("api.js", "api\n"));
         repo.OnBranch("agent/conflicting", "main", r => r.Write("a.txt", "changed by task\n"));
@@ -509,11 +516,15 @@ public sealed class BranchMergerTests
 
         await using var merger = new BranchMerger(repo.Options(o => o.ReportsDirectory = null));
         IReadOnlyList<MergeResult> results = await merger.MergeAllAsync(
-            "run-2", plan, ["api", "schema", "ui", "conflicting"], [], cancellationToken: TestContext.Current.CancellationToken);
+            "run-2", plan, ["api", "schema", "ui", "conflicting", "done", "after-done", "lost", "after-lost"], [], cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(["schema", "api", "conflicting", "ui"], results.Select(r => r.TaskId));
-        Assert.Equal([MergeStatus.Merged, MergeStatus.Merged, MergeStatus.Conflict, MergeStatus.Skipped], results.Select(r => r.Status));
-        Assert.Contains("conflicting", results[3].Message, StringComparison.Ordinal);
+        // Dependencies first, then the high-priority task, then plan order.
+        Assert.Equal(["conflicting", "schema", "api", "ui", "done", "after-done", "lost", "after-lost"], results.Select(r => r.TaskId));
+        Assert.Equal(
+            [MergeStatus.Conflict, MergeStatus.Merged, MergeStatus.Merged, MergeStatus.Skipped, MergeStatus.Skipped, MergeStatus.Merged, MergeStatus.Skipped, MergeStatus.Skipped],
+            results.Select(r => r.Status));
+        Assert.Contains("'conflicting'", results[3].Message, StringComparison.Ordinal);
+        Assert.Contains("'lost'", results[7].Message, StringComparison.Ordinal);
         Assert.Null(merger.WriteSummary(results));
         Assert.False(Directory.Exists(Path.Combine(repo.Root, "reports")));
         repo.AssertFsckClean();
