@@ -328,15 +328,12 @@ public sealed class BranchMerger : IAsyncDisposable
             }
 
             Commit next = prepared.Commit!;
-            List<(string Root, string? Obstacle)> checkouts = [.. MainCheckouts.Find(_commonDir, _mainRef, _mainWorkingDirectory)
-                .Select(root => (root, _options.UpdateWorkingTree ? MainCheckouts.FindObstacle(root, ours, next) : "MergeOptions.UpdateWorkingTree is off"))];
-            RefStore.SwapOutcome swap = RefStore.CompareAndSwap(
-                _commonDir, _mainRef, ours.Sha, next.Sha, _options.CommitterName, _options.CommitterEmail,
-                _options.TimeProvider.GetUtcNow(), $"parallel-agents: merge {request.Branch} ({MergeReports.StrategyName(_options.Strategy)})");
+            RefStore.SwapOutcome swap = RefStore.TryLock(_commonDir, _mainRef, ours.Sha, out RefStore.Held? held);
             locked = swap == RefStore.SwapOutcome.Locked;
             if (locked)
             {
                 MergeLog.MainLocked(_logger, _options.MainBranch, attempt);
+
                 // Another git command holds the branch's lock for a moment; try again shortly.
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -348,10 +345,22 @@ public sealed class BranchMerger : IAsyncDisposable
                 continue;
             }
 
+            // With the branch locked at 'ours', the working trees where it is checked out are checked and, when clean,
+            // moved to the merged tree first, so that nothing can move the branch in between; then the branch advances.
+            string? treeNote;
+            using (held)
+            {
+                List<(string Root, string? Obstacle)> checkouts = [.. MainCheckouts.Find(_commonDir, _mainRef, _mainWorkingDirectory)
+                    .Select(root => (root, _options.UpdateWorkingTree ? MainCheckouts.FindObstacle(root, ours, next) : "MergeOptions.UpdateWorkingTree is off"))];
+                treeNote = UpdateCheckouts(checkouts, ours, next, outcome);
+                held!.Publish(
+                    next.Sha, _options.CommitterName, _options.CommitterEmail, _options.TimeProvider.GetUtcNow(),
+                    $"parallel-agents: merge {request.Branch} ({MergeReports.StrategyName(_options.Strategy)})");
+            }
+
             _mergedBy[next.Sha] = request.Task.Id;
             outcome.Merged = next.Sha;
             outcome.Status = outcome.Resolver is null ? MergeStatus.Merged : MergeStatus.Resolved;
-            string? treeNote = UpdateCheckouts(checkouts, next, outcome);
             outcome.Message = (outcome.Resolver is null
                 ? $"Merged '{request.Branch}' into '{_options.MainBranch}' ({MergeReports.StrategyName(_options.Strategy)}) at {Short(next.Sha)}."
                 : $"{Files(outcome.Conflicts.Count)} in conflict resolved by {outcome.Resolver}; merged into '{_options.MainBranch}' at {Short(next.Sha)}.")
@@ -652,30 +661,34 @@ public sealed class BranchMerger : IAsyncDisposable
         return [.. files];
     }
 
-    private string? UpdateCheckouts(List<(string Root, string? Obstacle)> checkouts, Commit next, Outcome outcome)
+    private string? UpdateCheckouts(List<(string Root, string? Obstacle)> checkouts, Commit ours, Commit next, Outcome outcome)
     {
         string? note = null;
-        foreach ((string root, string? obstacle) in checkouts)
+        foreach ((string root, string? found) in checkouts)
         {
-            if (obstacle is not null)
+            string? obstacle = found;
+            if (obstacle is null)
             {
-                MergeLog.WorkingTreeLeft(_logger, root, obstacle);
-                outcome.WorkingTreeLeftAsIs ??= root;
-                note += $" The working tree at '{root}' was left exactly as it was because {obstacle}; it still shows the old '{_options.MainBranch}' (see the report's manual_steps to catch up).";
+                try
+                {
+                    obstacle = MainCheckouts.Update(root, ours, next);
+                }
+                catch (LibGit2SharpException exception)
+                {
+                    obstacle = $"it could not be updated ({exception.Message}); run 'git status' there";
+                }
+            }
+
+            if (obstacle is null)
+            {
+                outcome.WorkingTreeUpdated = true;
+                note += $" The working tree at '{root}' was updated.";
                 continue;
             }
 
-            try
-            {
-                MainCheckouts.Update(root, next);
-                outcome.WorkingTreeUpdated = true;
-                note += $" The working tree at '{root}' was updated.";
-            }
-            catch (LibGit2SharpException exception)
-            {
-                outcome.WorkingTreeLeftAsIs ??= root;
-                note += $" The working tree at '{root}' could not be updated ({exception.Message}); run 'git status' there.";
-            }
+            MergeLog.WorkingTreeLeft(_logger, root, obstacle);
+            outcome.WorkingTreeLeftAsIs ??= root;
+            note += $" The working tree at '{root}' was left exactly as it was because {obstacle}; it still shows the old '{_options.MainBranch}' (see the report's manual_steps to catch up).";
         }
 
         return note;
