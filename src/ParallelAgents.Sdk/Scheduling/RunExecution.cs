@@ -1,13 +1,13 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk;
 
 /// <summary>
-/// One run of a plan. Ready attempts wait in a prioritized channel; <see cref="AgentEngineOptions.MaxParallelAgents"/>
-/// workers read it, so no more agents than that ever run at once. When a task ends, the worker that ended it
+/// One run of a plan. Ready attempts wait in a <see cref="ReadyQueue"/>, best first; <see cref="AgentEngineOptions.MaxParallelAgents"/>
+/// workers take from it, so no more agents than that ever run at once. When a task ends, the worker that ended it
 /// releases its dependents (an atomic countdown of unfinished dependencies) or skips them, without a central loop
-/// in between: the hot path is one channel write and one channel read per attempt.
+/// in between: the hot path is one add and one take per attempt, and a worker whose agent completed synchronously
+/// takes its next attempt without a thread-pool hop.
 /// </summary>
 internal sealed class RunExecution
 {
@@ -22,8 +22,12 @@ internal sealed class RunExecution
     private readonly TaskRuntime[] _tasks;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
-    private readonly Channel<WorkItem> _ready;
+    private readonly ReadyQueue _ready;
     private int _unfinished;
+
+    // The run's one wall-clock reading; attempt times are derived from it and the monotonic clock (see WallClockAt).
+    private DateTimeOffset _anchorTime;
+    private long _anchorTimestamp;
 
     public RunExecution(
         string runId,
@@ -53,17 +57,7 @@ internal sealed class RunExecution
         }
 
         _unfinished = _tasks.Length;
-        _ready = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<WorkItem>
-        {
-            Comparer = new WorkItemComparer(plan.Graph.Rank),
-            // Every worker reads the ready queue.
-            SingleReader = false,
-            // Workers release dependents and retry timers re-queue attempts, from many threads.
-            SingleWriter = false,
-            // A worker that queues a dependent must go on to its own next read, not run another worker's
-            // continuation inline; that would serialise the workers behind one thread.
-            AllowSynchronousContinuations = false,
-        });
+        _ready = new ReadyQueue(plan.Graph.Rank, Math.Min(_tasks.Length, 1024));
     }
 
     public string RunId { get; }
@@ -71,6 +65,8 @@ internal sealed class RunExecution
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset startedAt = _time.GetUtcNow();
+        _anchorTime = startedAt;
+        _anchorTimestamp = _time.GetTimestamp();
         Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
         Publish(AgentEventKind.RunStarted, null, message: $"{_tasks.Length} tasks, at most {_options.MaxParallelAgents} agents at once");
 
@@ -80,7 +76,7 @@ internal sealed class RunExecution
         using CancellationTokenRegistration onCancel = runToken.Register(() =>
         {
             // Queued attempts are drained as cancelled; no new attempt starts.
-            _ready.Writer.TryComplete();
+            _ready.Complete();
             cancelled.TrySetResult();
         });
 
@@ -122,7 +118,9 @@ internal sealed class RunExecution
         var result = new RunResult
         {
             RunId = RunId,
-            Tasks = [.. _tasks.Select(t => t.ToResult())],
+            // Results are built as they are read, once nothing can change them; an agent that did not stop could
+            // still add an attempt, so then they are built now.
+            Tasks = agentsStopped ? new TaskResultList(_tasks) : [.. _tasks.Select(t => t.ToResult())],
             StartedAt = startedAt,
             CompletedAt = _time.GetUtcNow(),
             WasCancelled = wasCancelled,
@@ -138,12 +136,20 @@ internal sealed class RunExecution
 
     private async Task WorkerLoopAsync(CancellationToken runToken)
     {
-        ChannelReader<WorkItem> reader = _ready.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out WorkItem item))
+            switch (_ready.TryTake(out WorkItem item))
             {
-                await ExecuteAsync(item, runToken).ConfigureAwait(false);
+                case ReadyQueue.Take.Taken:
+                    // An attempt whose agent completed synchronously returns a completed task: the loop goes on to
+                    // the next attempt on this thread.
+                    await ExecuteAsync(item, runToken).ConfigureAwait(false);
+                    break;
+                case ReadyQueue.Take.Parked:
+                    await _ready.WaitAsync().ConfigureAwait(false);
+                    break;
+                default:
+                    return;
             }
         }
     }
@@ -164,8 +170,8 @@ internal sealed class RunExecution
 
         AgentTask task = runtime.Task;
         runtime.SetState(TaskState.Running);
-        DateTimeOffset startedAt = _time.GetUtcNow();
         long startedTimestamp = _time.GetTimestamp();
+        DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
 
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
@@ -226,22 +232,10 @@ internal sealed class RunExecution
         attemptCts?.Dispose();
         timeoutCts?.Dispose();
 
-        // One wall-clock reading per attempt; its end is derived from the monotonic clock, which is cheaper and
-        // cannot jump backwards.
+        // Attempt times come from the monotonic clock, which is cheaper than the wall clock and cannot jump backwards.
         TimeSpan duration = _time.GetElapsedTime(startedTimestamp);
         DateTimeOffset endedAt = startedAt + duration;
-        runtime.AddAttempt(new AttemptResult
-        {
-            Attempt = item.Attempt,
-            Lane = item.Lane,
-            Status = status,
-            StartedAt = startedAt,
-            Duration = duration,
-            Error = error,
-            IsTransient = transient,
-            Exception = exception,
-            Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
-        });
+        RecordAttempt(runtime, item, status, startedAt, duration, error, transient, exception, outcome);
 
         switch (status)
         {
@@ -264,6 +258,34 @@ internal sealed class RunExecution
                 break;
         }
     }
+
+    private static void RecordAttempt(
+        TaskRuntime runtime, WorkItem item, AttemptStatus status, DateTimeOffset startedAt, TimeSpan duration, string? error,
+        bool transient, Exception? exception, AgentOutcome? outcome)
+    {
+        if (status == AttemptStatus.Succeeded && runtime.TryRecordSoloSuccess(item.Attempt, item.Lane, duration))
+        {
+            return;
+        }
+
+        runtime.AddAttempt(new AttemptResult
+        {
+            Attempt = item.Attempt,
+            Lane = item.Lane,
+            Status = status,
+            StartedAt = startedAt,
+            Duration = duration,
+            Error = error,
+            IsTransient = transient,
+            Exception = exception,
+            Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
+        });
+    }
+
+    /// <summary>The wall-clock time of a <see cref="TimeProvider.GetTimestamp"/> reading of this run.</summary>
+    /// <remarks>One wall-clock reading per run instead of one per attempt: a system clock adjusted during the run
+    /// shifts no attempt's times, and attempts stay in the order they ran.</remarks>
+    private DateTimeOffset WallClockAt(long timestamp) => _anchorTime + _time.GetElapsedTime(_anchorTimestamp, timestamp);
 
     private (AttemptStatus Status, string? Error, bool Transient) Classify(
         AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, CancellationTokenSource? timeoutCts, CancellationToken runToken)
@@ -330,7 +352,7 @@ internal sealed class RunExecution
         }
 
         runtime.SetState(TaskState.Queued);
-        if (!_ready.Writer.TryWrite(next))
+        if (!_ready.TryAdd(next))
         {
             LaneCancelled(runtime, CancelledWhileRetrying);
         }
@@ -348,7 +370,7 @@ internal sealed class RunExecution
         for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            _ready.Writer.TryWrite(new WorkItem(runtime.Index, lane, 1, null));
+            _ready.TryAdd(new WorkItem(runtime.Index, lane, 1, null));
         }
     }
 
@@ -441,7 +463,7 @@ internal sealed class RunExecution
     {
         if (Interlocked.Decrement(ref _unfinished) == 0)
         {
-            _ready.Writer.TryComplete();
+            _ready.Complete();
         }
     }
 
@@ -479,21 +501,11 @@ internal sealed class RunExecution
         return stillRunning;
     }
 
-    private TaskResult[] DependencyResults(int index)
+    private IReadOnlyList<TaskResult> DependencyResults(int index)
     {
         int[] dependencies = _plan.Graph.Dependencies[index];
-        if (dependencies.Length == 0)
-        {
-            return [];
-        }
-
-        var results = new TaskResult[dependencies.Length];
-        for (int i = 0; i < dependencies.Length; i++)
-        {
-            results[i] = _tasks[dependencies[i]].ToResult();
-        }
-
-        return results;
+        // Every dependency has succeeded, so its result no longer changes: a view builds only what the agent reads.
+        return dependencies.Length == 0 ? Array.Empty<TaskResult>() : new TaskResultList(_tasks, dependencies);
     }
 
     private async ValueTask DisposeWorkspaceAsync(IAgentWorkspace workspace, AgentTask task, WorkItem item)

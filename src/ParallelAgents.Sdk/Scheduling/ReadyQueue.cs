@@ -1,0 +1,203 @@
+using System.Threading.Channels;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// The attempts that are ready to start, best first (see <see cref="PlanGraph.Rank"/>), read by the run's workers.
+/// </summary>
+/// <remarks>
+/// <para>A binary heap under one short lock holds the attempts; a channel carries only wake-ups to workers that found
+/// the heap empty. A worker that finds work never touches the channel, so a run whose agents complete synchronously
+/// goes from one attempt to the next with one lock acquisition and no thread-pool hop. A prioritized channel paid for
+/// an interface comparer per heap step and for a waiter hand-off on most writes while a worker was idle.</para>
+/// <para>Wake-ups are counted, not broadcast: an attempt added while workers are parked wakes exactly one of them,
+/// and a token written before its worker starts waiting stays in the channel, so no wake-up is lost.</para>
+/// </remarks>
+internal sealed class ReadyQueue
+{
+    private readonly object _gate = new();
+    private readonly int[] _rank;
+    private readonly Channel<bool> _wakeUps;
+    private Entry[] _heap;
+    private int _count;
+    private int _parked;
+    private bool _completed;
+
+    /// <param name="rank">For each task, its place among ready tasks (lower starts first).</param>
+    /// <param name="capacity">The initial size of the heap.</param>
+    public ReadyQueue(int[] rank, int capacity)
+    {
+        _rank = rank;
+        _heap = new Entry[Math.Max(4, capacity)];
+        _wakeUps = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions
+        {
+            // Every parked worker waits on it.
+            SingleReader = false,
+            // Whichever worker or retry timer adds an attempt writes the wake-up.
+            SingleWriter = false,
+            // The writer is a worker in the middle of ending an attempt: it must go on with its own next attempt, not
+            // run the woken worker's loop (and that worker's agent) inline on its own stack.
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    /// <summary>What <see cref="TryTake(out WorkItem)"/> found.</summary>
+    public enum Take
+    {
+        /// <summary>An attempt was taken.</summary>
+        Taken,
+
+        /// <summary>None was ready; the caller is now parked and must <see cref="WaitAsync"/> before trying again.</summary>
+        Parked,
+
+        /// <summary>The queue is completed and empty: the worker is done.</summary>
+        Completed,
+    }
+
+    /// <summary>How many attempts are waiting.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Adds an attempt; fails only after <see cref="Complete"/>.</summary>
+    public bool TryAdd(WorkItem item)
+    {
+        bool wake;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            Push(new Entry(Key(item), item));
+            wake = _parked > 0;
+            if (wake)
+            {
+                _parked--;
+            }
+        }
+
+        if (wake)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes the best waiting attempt, or parks the caller when there is none.</summary>
+    public Take TryTake(out WorkItem item)
+    {
+        lock (_gate)
+        {
+            if (_count > 0)
+            {
+                item = Pop();
+                return Take.Taken;
+            }
+
+            item = default;
+            if (_completed)
+            {
+                return Take.Completed;
+            }
+
+            _parked++;
+            return Take.Parked;
+        }
+    }
+
+    /// <summary>Waits, after <see cref="TryTake(out WorkItem)"/> parked the caller, until an attempt was added or the
+    /// queue completed.</summary>
+    public async ValueTask WaitAsync()
+    {
+        ChannelReader<bool> reader = _wakeUps.Reader;
+        if (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            // Another parked worker may have taken this token; it was then woken for the same attempt, and this one
+            // finds the heap empty and parks again.
+            reader.TryRead(out _);
+        }
+    }
+
+    /// <summary>Refuses new attempts and wakes every parked worker. Attempts already waiting are still taken (a
+    /// cancelled run drains them as cancelled).</summary>
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+            _parked = 0;
+        }
+
+        _wakeUps.Writer.TryComplete();
+    }
+
+    private long Key(WorkItem item) => ((long)_rank[item.TaskIndex] << 32) | (uint)item.Lane;
+
+    private void Push(Entry entry)
+    {
+        if (_count == _heap.Length)
+        {
+            Array.Resize(ref _heap, _heap.Length * 2);
+        }
+
+        int i = _count++;
+        while (i > 0)
+        {
+            int parent = (i - 1) >> 1;
+            if (_heap[parent].Key <= entry.Key)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[parent];
+            i = parent;
+        }
+
+        _heap[i] = entry;
+    }
+
+    private WorkItem Pop()
+    {
+        WorkItem top = _heap[0].Item;
+        Entry last = _heap[--_count];
+        _heap[_count] = default;
+        int i = 0;
+        int half = _count >> 1;
+        while (i < half)
+        {
+            int child = (2 * i) + 1;
+            if (child + 1 < _count && _heap[child + 1].Key < _heap[child].Key)
+            {
+                child++;
+            }
+
+            if (last.Key <= _heap[child].Key)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[child];
+            i = child;
+        }
+
+        if (_count > 0)
+        {
+            _heap[i] = last;
+        }
+
+        return top;
+    }
+
+    /// <summary>An attempt with its rank and lane folded into one key, so a heap step is one comparison.</summary>
+    private readonly record struct Entry(long Key, WorkItem Item);
+}
