@@ -6,10 +6,15 @@ namespace ParallelAgents.Sdk;
 /// The attempts that are ready to start, best first (see <see cref="PlanGraph.Rank"/>), read by the run's workers.
 /// </summary>
 /// <remarks>
-/// <para>A binary heap under one short lock holds the attempts; a channel carries only wake-ups to workers that found
-/// the heap empty. A worker that finds work never touches the channel, so a run whose agents complete synchronously
-/// goes from one attempt to the next with one lock acquisition and no thread-pool hop. A prioritized channel paid for
-/// an interface comparer per heap step and for a waiter hand-off on most writes while a worker was idle.</para>
+/// <para>One short lock guards the attempts; a channel carries only wake-ups to workers that found nothing ready. A
+/// worker that finds work never touches the channel, so a run whose agents complete synchronously goes from one
+/// attempt to the next with one lock acquisition and no thread-pool hop. A prioritized channel paid for an interface
+/// comparer per heap step and for a waiter hand-off on most writes while a worker was idle.</para>
+/// <para>Ranks are a permutation of the task indices, and almost every attempt is a task's first (lane 0, attempt 1,
+/// no previous error), which its rank alone describes: those are bits in a two-level bitmap, so adding one and taking
+/// the best are a few word operations however many tasks are ready (a plan of ten thousand tasks can have thousands
+/// ready at its start). The other attempts (retries, further lanes) wait in a small binary heap beside it, ordered
+/// by the same key.</para>
 /// <para>Wake-ups are counted, not broadcast: an attempt added while workers are parked wakes exactly one of them,
 /// and a token written before its worker starts waiting stays in the channel, so no wake-up is lost.</para>
 /// </remarks>
@@ -17,17 +22,29 @@ internal sealed class ReadyQueue
 {
     private readonly object _gate = new();
     private readonly int[] _rank;
+    private readonly int[] _taskAtRank;
+    private readonly ulong[] _firstAttempts;
+    private readonly ulong[] _nonEmptyWords;
     private readonly Channel<bool> _wakeUps;
     private Entry[] _heap;
+    private int _heapCount;
     private int _count;
     private int _parked;
     private bool _completed;
 
     /// <param name="rank">For each task, its place among ready tasks (lower starts first).</param>
-    /// <param name="capacity">The initial size of the heap.</param>
+    /// <param name="capacity">The initial size of the heap of retries and further lanes.</param>
     public ReadyQueue(int[] rank, int capacity)
     {
         _rank = rank;
+        _taskAtRank = new int[rank.Length];
+        for (int i = 0; i < rank.Length; i++)
+        {
+            _taskAtRank[rank[i]] = i;
+        }
+
+        _firstAttempts = new ulong[(rank.Length + 63) >> 6];
+        _nonEmptyWords = new ulong[(_firstAttempts.Length + 63) >> 6];
         _heap = new Entry[Math.Max(4, capacity)];
         _wakeUps = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions
         {
@@ -77,7 +94,16 @@ internal sealed class ReadyQueue
                 return false;
             }
 
-            Push(new Entry(Key(item), item));
+            if (item is { Lane: 0, Attempt: 1, PreviousError: null })
+            {
+                SetFirstAttempt(_rank[item.TaskIndex]);
+            }
+            else
+            {
+                Push(new Entry(Key(item), item));
+            }
+
+            _count++;
             wake = _parked > 0;
             if (wake)
             {
@@ -100,7 +126,18 @@ internal sealed class ReadyQueue
         {
             if (_count > 0)
             {
-                item = Pop();
+                _count--;
+                int rank = LowestFirstAttempt();
+                if (_heapCount == 0 || (rank >= 0 && ((long)rank << 32) < _heap[0].Key))
+                {
+                    ClearFirstAttempt(rank);
+                    item = new WorkItem(_taskAtRank[rank], 0, 1, null);
+                }
+                else
+                {
+                    item = Pop();
+                }
+
                 return Take.Taken;
             }
 
@@ -143,14 +180,48 @@ internal sealed class ReadyQueue
 
     private long Key(WorkItem item) => ((long)_rank[item.TaskIndex] << 32) | (uint)item.Lane;
 
+    private void SetFirstAttempt(int rank)
+    {
+        int word = rank >> 6;
+        _firstAttempts[word] |= 1UL << (rank & 63);
+        _nonEmptyWords[word >> 6] |= 1UL << (word & 63);
+    }
+
+    private void ClearFirstAttempt(int rank)
+    {
+        int word = rank >> 6;
+        ulong bits = _firstAttempts[word] & ~(1UL << (rank & 63));
+        _firstAttempts[word] = bits;
+        if (bits == 0)
+        {
+            _nonEmptyWords[word >> 6] &= ~(1UL << (word & 63));
+        }
+    }
+
+    /// <summary>The lowest rank with a first attempt waiting, or -1.</summary>
+    private int LowestFirstAttempt()
+    {
+        for (int s = 0; s < _nonEmptyWords.Length; s++)
+        {
+            ulong summary = _nonEmptyWords[s];
+            if (summary != 0)
+            {
+                int word = (s << 6) + System.Numerics.BitOperations.TrailingZeroCount(summary);
+                return (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(_firstAttempts[word]);
+            }
+        }
+
+        return -1;
+    }
+
     private void Push(Entry entry)
     {
-        if (_count == _heap.Length)
+        if (_heapCount == _heap.Length)
         {
             Array.Resize(ref _heap, _heap.Length * 2);
         }
 
-        int i = _count++;
+        int i = _heapCount++;
         while (i > 0)
         {
             int parent = (i - 1) >> 1;
@@ -169,14 +240,14 @@ internal sealed class ReadyQueue
     private WorkItem Pop()
     {
         WorkItem top = _heap[0].Item;
-        Entry last = _heap[--_count];
-        _heap[_count] = default;
+        Entry last = _heap[--_heapCount];
+        _heap[_heapCount] = default;
         int i = 0;
-        int half = _count >> 1;
+        int half = _heapCount >> 1;
         while (i < half)
         {
             int child = (2 * i) + 1;
-            if (child + 1 < _count && _heap[child + 1].Key < _heap[child].Key)
+            if (child + 1 < _heapCount && _heap[child + 1].Key < _heap[child].Key)
             {
                 child++;
             }
@@ -190,7 +261,7 @@ internal sealed class ReadyQueue
             i = child;
         }
 
-        if (_count > 0)
+        if (_heapCount > 0)
         {
             _heap[i] = last;
         }

@@ -57,7 +57,7 @@ internal sealed class RunExecution
         }
 
         _unfinished = _tasks.Length;
-        _ready = new ReadyQueue(plan.Graph.Rank, Math.Min(_tasks.Length, 1024));
+        _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16);
     }
 
     public string RunId { get; }

@@ -25,6 +25,25 @@ public class ReadyQueueTests
     }
 
     [Fact]
+    public void TryTake_RetriesBesideFirstAttempts_TakesByRankWhateverTheAttempt()
+    {
+        // First attempts and retries are kept apart inside the queue; the order between them is still by rank.
+        var queue = new ReadyQueue(Rank, capacity: 1);
+        queue.TryAdd(new WorkItem(1, 0, 1, null));
+        queue.TryAdd(new WorkItem(2, 0, 3, "flaky"));
+        queue.TryAdd(new WorkItem(0, 0, 2, "flaky"));
+
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem first));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem second));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem third));
+
+        Assert.Equal(new WorkItem(2, 0, 3, "flaky"), first);
+        Assert.Equal(new WorkItem(1, 0, 1, null), second);
+        Assert.Equal(new WorkItem(0, 0, 2, "flaky"), third);
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+    }
+
+    [Fact]
     public async Task WaitAsync_ParkedWorker_WakesWhenAnAttemptIsAdded()
     {
         var queue = new ReadyQueue(Rank, capacity: 4);
