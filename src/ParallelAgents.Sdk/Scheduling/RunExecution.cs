@@ -136,17 +136,22 @@ internal sealed class RunExecution
 
     private async Task WorkerLoopAsync(CancellationToken runToken)
     {
+        // The dependents this worker's attempt made ready: added with the take of its next attempt, under one lock.
+        var released = new List<WorkItem>();
+        ReadyQueue.Take take = _ready.TryTake(out WorkItem item);
         while (true)
         {
-            switch (_ready.TryTake(out WorkItem item))
+            switch (take)
             {
                 case ReadyQueue.Take.Taken:
                     // An attempt whose agent completed synchronously returns a completed task: the loop goes on to
                     // the next attempt on this thread.
-                    await ExecuteAsync(item, runToken).ConfigureAwait(false);
+                    await ExecuteAsync(item, released, runToken).ConfigureAwait(false);
+                    take = _ready.TryAddAndTake(released, out item);
                     break;
                 case ReadyQueue.Take.Parked:
                     await _ready.WaitAsync().ConfigureAwait(false);
+                    take = _ready.TryTake(out item);
                     break;
                 default:
                     return;
@@ -154,7 +159,10 @@ internal sealed class RunExecution
         }
     }
 
-    private async Task ExecuteAsync(WorkItem item, CancellationToken runToken)
+    /// <param name="item">The attempt.</param>
+    /// <param name="released">Receives the attempts of the dependents this attempt makes ready.</param>
+    /// <param name="runToken">The run's cancellation.</param>
+    private async Task ExecuteAsync(WorkItem item, List<WorkItem> released, CancellationToken runToken)
     {
         TaskRuntime runtime = _tasks[item.TaskIndex];
         if (runtime.IsFinal)
@@ -240,7 +248,7 @@ internal sealed class RunExecution
         switch (status)
         {
             case AttemptStatus.Succeeded:
-                TaskSucceeded(runtime, item, outcome!.Summary, endedAt);
+                TaskSucceeded(runtime, item, outcome!.Summary, endedAt, released);
                 break;
             case AttemptStatus.Cancelled:
                 LaneCancelled(runtime, error!);
@@ -358,7 +366,10 @@ internal sealed class RunExecution
         }
     }
 
-    private void Enqueue(TaskRuntime runtime)
+    /// <param name="runtime">The task that became ready.</param>
+    /// <param name="released">Where a worker collects the attempts it released, or <see langword="null"/> to add them
+    /// to the ready queue now.</param>
+    private void Enqueue(TaskRuntime runtime, List<WorkItem>? released = null)
     {
         if (runtime.IsFinal)
         {
@@ -370,11 +381,19 @@ internal sealed class RunExecution
         for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            _ready.TryAdd(new WorkItem(runtime.Index, lane, 1, null));
+            var item = new WorkItem(runtime.Index, lane, 1, null);
+            if (released is null)
+            {
+                _ready.TryAdd(item);
+            }
+            else
+            {
+                released.Add(item);
+            }
         }
     }
 
-    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now)
+    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, List<WorkItem> released)
     {
         if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, now))
         {
@@ -388,7 +407,7 @@ internal sealed class RunExecution
         {
             if (Interlocked.Decrement(ref _tasks[dependent].PendingDependencies) == 0)
             {
-                Enqueue(_tasks[dependent]);
+                Enqueue(_tasks[dependent], released);
             }
         }
 
