@@ -7,8 +7,9 @@ namespace ParallelAgents.Sdk;
 /// kept (see <see cref="TaskRuntime"/>): <see cref="RunResult.Tasks"/> in plan order, and a task's
 /// <see cref="AgentContext.Dependencies"/>.
 /// </summary>
-/// <remarks>Only handed out once the tasks it reads are final and no agent can still add an attempt to them, so it
-/// reads the same on every call, like the array it replaces.</remarks>
+/// <remarks>Only handed out once the tasks it reads are final, so it reads the same on every call, like the array it
+/// replaced; the one exception, as before, is a task raced by several agents, whose result is refreshed when a losing
+/// agent's cancelled attempt ends after the task did.</remarks>
 internal sealed class TaskResultList : IReadOnlyList<TaskResult>
 {
     private readonly TaskRuntime[] _tasks;
