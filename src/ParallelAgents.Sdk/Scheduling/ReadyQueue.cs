@@ -195,28 +195,27 @@ internal sealed class ReadyQueue
 
     /// <summary>Waits, after <see cref="TryTake(out WorkItem)"/> parked the caller, until an attempt was added or the
     /// queue completed.</summary>
-    public async ValueTask WaitAsync()
-    {
-        ChannelReader<bool> reader = _wakeUps.Reader;
-        if (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            // Another parked worker may have taken this token; it was then woken for the same attempt, and this one
-            // finds the heap empty and parks again.
-            reader.TryRead(out _);
-        }
-    }
+    /// <remarks>Each parked worker reads one token, and each token is read by one waiting reader (waiting to read
+    /// would wake every waiter for one token). The channel is never completed: <see cref="Complete"/> writes one
+    /// token per parked worker instead, so no worker ends on an exception.</remarks>
+    public ValueTask<bool> WaitAsync() => _wakeUps.Reader.ReadAsync(CancellationToken.None);
 
     /// <summary>Refuses new attempts and wakes every parked worker. Attempts already waiting are still taken (a
     /// cancelled run drains them as cancelled).</summary>
     public void Complete()
     {
+        int wake;
         lock (_gate)
         {
             _completed = true;
+            wake = _parked;
             _parked = 0;
         }
 
-        _wakeUps.Writer.TryComplete();
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
     }
 
     private void AddLocked(WorkItem item)

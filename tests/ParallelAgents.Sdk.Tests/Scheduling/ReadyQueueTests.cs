@@ -48,7 +48,7 @@ public class ReadyQueueTests
     {
         var queue = new ReadyQueue(Rank, capacity: 4);
         Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
-        ValueTask wait = queue.WaitAsync();
+        Task<bool> wait = queue.WaitAsync().AsTask();
         Assert.False(wait.IsCompleted);
 
         Assert.True(queue.TryAdd(new WorkItem(1, 0, 1, null)));
@@ -65,7 +65,7 @@ public class ReadyQueueTests
         Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
         queue.TryAdd(new WorkItem(0, 0, 1, null));
 
-        ValueTask wait = queue.WaitAsync();
+        Task<bool> wait = queue.WaitAsync().AsTask();
 
         Assert.True(wait.IsCompleted);
         await wait;
