@@ -146,7 +146,22 @@ internal sealed class RunExecution
                 case ReadyQueue.Take.Taken:
                     // An attempt whose agent completed synchronously returns a completed task: the loop goes on to
                     // the next attempt on this thread.
-                    await ExecuteAsync(item, released, runToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ExecuteAsync(item, released, runToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // Only a bug in the engine gets here, and it faults this worker; what its attempt released
+                        // still goes to the others, as when dependents were queued one by one.
+                        foreach (WorkItem dependent in released)
+                        {
+                            _ready.TryAdd(dependent);
+                        }
+
+                        throw;
+                    }
+
                     take = _ready.TryAddAndTake(released, out item);
                     break;
                 case ReadyQueue.Take.Parked:
