@@ -3,13 +3,15 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|worktree> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
                                            makespan of simulated-latency tasks vs the lower bound
       memory [BenchmarkDotNet options]     shared memory stores vs ConcurrentDictionary, a locked Dictionary and
                                            rewriting a JSON file per update (every class named *Memory*)
+      worktree [BenchmarkDotNet options]   worktree creation on a 2,000-file repository vs git worktree add/remove
+                                           as processes, and the warm pool's hand-out
     """;
 
 if (args.Length == 0)
@@ -31,6 +33,10 @@ switch (args[0].ToLowerInvariant())
     case "memory":
         string[] memoryArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Memory*"];
         BenchmarkSwitcher.FromAssembly(typeof(DispatchBenchmarks).Assembly).Run(memoryArgs);
+        return 0;
+    case "worktree":
+        string[] worktreeArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*WorktreeBenchmarks*"];
+        BenchmarkSwitcher.FromTypes([typeof(WorktreeBenchmarks)]).Run(worktreeArgs);
         return 0;
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
