@@ -12,6 +12,7 @@ const string Usage = """
                                            rewriting a JSON file per update (every class named *Memory*)
       worktree [BenchmarkDotNet options]   worktree creation on a 2,000-file repository vs git worktree add/remove
                                            as processes, and the warm pool's hand-out
+      worktree-paired [--rounds N]         the same ratio measured in back-to-back pairs (median of the pairs)
     """;
 
 if (args.Length == 0)
@@ -38,6 +39,8 @@ switch (args[0].ToLowerInvariant())
         string[] worktreeArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*WorktreeBenchmarks*"];
         BenchmarkSwitcher.FromTypes([typeof(WorktreeBenchmarks)]).Run(worktreeArgs);
         return 0;
+    case "worktree-paired":
+        return await WorktreePairedHarness.RunAsync(rest);
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
     default:

@@ -116,7 +116,7 @@ public class WorktreeBenchmarks
         Git(path, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "2,000 files");
     }
 
-    private static void Git(string folder, params string[] args)
+    internal static void Git(string folder, params string[] args)
     {
         var start = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in args)

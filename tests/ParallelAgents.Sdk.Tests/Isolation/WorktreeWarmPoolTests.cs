@@ -69,6 +69,28 @@ public sealed class WorktreeWarmPoolTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateWorkspaceAsync_SixAtOnceWithAPoolOfTwo_AllCleanAndDistinct()
+    {
+        await using WorktreeIsolationProvider provider = NewProvider(poolSize: 2);
+        await provider.WarmUpAsync(TestContext.Current.CancellationToken);
+
+        IAgentWorkspace[] workspaces = await Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+            Task.Run(async () => await provider.CreateWorkspaceAsync(Request($"task-{i}"), TestContext.Current.CancellationToken))));
+
+        Assert.Equal(6, workspaces.Select(w => w.RootPath).Distinct().Count());
+        foreach (IAgentWorkspace workspace in workspaces)
+        {
+            Assert.Equal(workspace.Branch, GitRepository.GitIn(workspace.RootPath, "rev-parse", "--abbrev-ref", "HEAD").Trim());
+            Assert.Equal("", GitRepository.GitIn(workspace.RootPath, "status", "--porcelain"));
+            await workspace.DisposeAsync();
+        }
+
+        Assert.Equal(2, await provider.WarmUpAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(3, _repo.Worktrees().Count);
+        _repo.AssertFsckClean();
+    }
+
+    [Fact]
     public async Task DisposeAsync_Provider_RemovesThePoolAndLeavesHandedOutWorkspacesUsable()
     {
         var provider = NewProvider(poolSize: 2);
