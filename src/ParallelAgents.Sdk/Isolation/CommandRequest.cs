@@ -11,12 +11,12 @@ public sealed class CommandRequest
     public string? WorkingDirectory { get; init; }
 
     /// <summary>How long the command may run before its process tree is killed.</summary>
-    /// <value>The default is 10 minutes.</value>
+    /// <value>Positive, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none. The default is 10 minutes.</value>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The most characters of output kept; past it the head and the tail are kept and a note says how much
     /// was cut from the middle.</summary>
-    /// <value>The default is 65,536.</value>
+    /// <value>Zero or more. The default is 65,536.</value>
     public int MaxOutputChars { get; init; } = 65_536;
 
     /// <summary>Variables added to the command's environment (a <see langword="null"/> value removes one). Secrets are

@@ -23,6 +23,10 @@ internal static class ProcessRunner
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>util-linux's setsid, when the host has it: the command gets a session of its own.</summary>
+    private static readonly string? SetsidPath =
+        OperatingSystem.IsLinux() ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists) : null;
+
     /// <summary>Runs <paramref name="request"/> in the workspace whose root is <paramref name="workingDirectory"/>.</summary>
     /// <param name="request">The command; its <see cref="CommandRequest.WorkingDirectory"/> is resolved inside the
     /// workspace with the rules of <see cref="WorkspaceFiles"/>.</param>
@@ -51,6 +55,11 @@ internal static class ProcessRunner
             return NotStarted(request, $"could not start: the working folder '{request.WorkingDirectory}' does not exist in the workspace; create it first or run from the workspace root.");
         }
 
+        if (shell is not null && Path.IsPathRooted(shell) && !File.Exists(shell))
+        {
+            return NotStarted(request, $"could not start the shell '{shell}': no such file. Check that the shell exists.");
+        }
+
         string commandId = Guid.NewGuid().ToString("N");
         ProcessStartInfo start = StartInfo(request, folder, environment, shell, commandId);
         using var process = new Process { StartInfo = start };
@@ -65,7 +74,14 @@ internal static class ProcessRunner
         }
 
         // Closed at once: a command that reads its input gets end-of-file instead of waiting forever.
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The command already exited and closed its end.
+        }
 
         var capture = new OutputCapture(request.MaxOutputChars);
         Task pumps = Task.WhenAll(PumpAsync(process.StandardOutput, capture), PumpAsync(process.StandardError, capture));
@@ -91,28 +107,31 @@ internal static class ProcessRunner
 
         TimeSpan duration = clock.Elapsed;
 
-        // Children that outlived the shell (a command ending in `server &`) were re-parented away from its tree;
-        // the marker in their environment finds them. Their end also closes the output pipes they hold.
-        KillStragglers(commandId);
-        bool pipesClosed = await Task.WhenAny(pumps, Task.Delay(PipeGrace, CancellationToken.None)).ConfigureAwait(false) == pumps;
+        // Children that outlived the shell (a command ending in `server &`) were re-parented away from its tree; the
+        // session and the marker in their environment find them. Their end also closes the output pipes they hold.
+        KillStragglers(commandId, start.FileName == SetsidPath ? process.Id : 0);
+        using var grace = new CancellationTokenSource();
+        bool pipesClosed = await Task.WhenAny(pumps, Task.Delay(PipeGrace, grace.Token)).ConfigureAwait(false) == pumps;
+        await grace.CancelAsync().ConfigureAwait(false);
 
         if (killed && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes were killed.", cancellationToken);
         }
 
+        // The notes go after the capped output, so that they are never cut and never counted as output.
+        (string output, long omitted) = capture.Complete();
+        bool timedOut = killed;
         if (!pipesClosed)
         {
-            capture.Append("\n[the command's output stayed open after it exited: a background process it started still holds it]\n");
+            output += "\n[the command's output stayed open after it exited: a background process it started still holds it]\n";
         }
 
-        bool timedOut = killed;
         if (timedOut)
         {
-            capture.Append(string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n"));
+            output += string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n");
         }
 
-        (string output, long omitted) = capture.Complete();
         return new CommandResult
         {
             Command = request.Command,
@@ -188,10 +207,23 @@ internal static class ProcessRunner
         {
             // The outer shell points stderr at the stdout pipe and hands over to the inner one, which runs the command
             // as given: one pipe, so the two streams interleave exactly as written.
-            start.FileName = shell ?? "/bin/sh";
+            string sh = shell ?? "/bin/sh";
+
+            // In a session of its own the command has no terminal, so nothing it runs (git, ssh, sudo) can stop to
+            // ask the user for a password, and every process it leaves behind can be found by its session id.
+            if (SetsidPath is not null)
+            {
+                start.FileName = SetsidPath;
+                start.ArgumentList.Add(sh);
+            }
+            else
+            {
+                start.FileName = sh;
+            }
+
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("exec \"$0\" -c \"$1\" 2>&1");
-            start.ArgumentList.Add(start.FileName);
+            start.ArgumentList.Add(sh);
             start.ArgumentList.Add(request.Command);
         }
 
@@ -254,8 +286,11 @@ internal static class ProcessRunner
         }
     }
 
-    /// <summary>Kills every process still carrying the command's marker (Linux: read from /proc).</summary>
-    private static void KillStragglers(string commandId)
+    /// <summary>Kills every process left from the command (Linux, from /proc): those in its session, when it has one,
+    /// and those carrying its marker variable (which also finds a process that made a session of its own).</summary>
+    /// <remarks>Elsewhere only the process tree is killed (on timeout and cancellation); a child re-parented away from
+    /// it is not found there.</remarks>
+    private static void KillStragglers(string commandId, int session)
     {
         if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc"))
         {
@@ -276,17 +311,7 @@ internal static class ProcessRunner
                     continue;
                 }
 
-                byte[] environ;
-                try
-                {
-                    environ = File.ReadAllBytes(Path.Join(entry, "environ"));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    continue;
-                }
-
-                if (!HasVariable(environ, marker))
+                if (!(session > 0 && InSession(entry, session)) && !HasMarker(entry, marker))
                 {
                     continue;
                 }
@@ -308,6 +333,42 @@ internal static class ProcessRunner
                 return;
             }
         }
+    }
+
+    private static bool InSession(string procEntry, int session)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(Path.Join(procEntry, "stat"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        // "pid (name) state ppid pgrp session ...": the name may hold spaces and parentheses, so parse after the last ')'.
+        // A zombie (state Z) is dead already and only waits for its parent; it is not counted as found.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 5);
+        return fields.Length >= 4
+            && fields[0] != "Z"
+            && int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out int sid)
+            && sid == session;
+    }
+
+    private static bool HasMarker(string procEntry, byte[] marker)
+    {
+        byte[] environ;
+        try
+        {
+            environ = File.ReadAllBytes(Path.Join(procEntry, "environ"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        return HasVariable(environ, marker);
     }
 
     private static bool HasVariable(ReadOnlySpan<byte> environ, ReadOnlySpan<byte> marker)

@@ -413,9 +413,13 @@ public sealed class WorkspaceFiles
         || (path.Length >= 2 && char.IsAsciiLetter(path[0]) && path[1] == ':')
         || Path.IsPathRooted(path);
 
-    // Windows drops trailing dots and spaces from names, so ".git." and ".git " reach .git there; refused everywhere
-    // so that a path means the same on every platform.
-    private static bool IsGitName(string name) => name.TrimEnd('.', ' ').Equals(".git", StringComparison.OrdinalIgnoreCase);
+    // Windows drops trailing dots and spaces from names, so ".git." and ".git " reach .git there, and "git~1" is its
+    // short name; refused everywhere, as git itself does, so that a path means the same on every platform.
+    private static bool IsGitName(string name)
+    {
+        string trimmed = name.TrimEnd('.', ' ');
+        return trimmed.Equals(".git", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("git~1", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static string TrimSeparator(string path) => Path.TrimEndingDirectorySeparator(path);
 

@@ -92,14 +92,17 @@ public sealed class ProcessRunnerTests : IDisposable
         CommandResult result = await Run(new CommandRequest
         {
             Command = "sleep 300 & echo $! > child.pid; echo started; wait",
-            Timeout = TimeSpan.FromSeconds(2),
+
+            // Long enough for a loaded machine to start the child; "started" below proves it did.
+            Timeout = TimeSpan.FromSeconds(5),
         });
 
         Assert.True(result.TimedOut);
         Assert.Equal(-1, result.ExitCode);
         Assert.False(result.Succeeded);
         Assert.StartsWith("started\n", result.Output, StringComparison.Ordinal);
-        Assert.Contains("timed out", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith("[timed out after 00:00:05; the command and every process it started were killed]\n", result.Output, StringComparison.Ordinal);
+        Assert.Equal(0, result.OmittedChars);
         AssertGone(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -113,6 +116,31 @@ public sealed class ProcessRunnerTests : IDisposable
         Assert.True(result.Succeeded);
         Assert.Equal("done\n", result.Output);
         AssertGone(int.Parse(File.ReadAllText(Path.Combine(_root.Path, "child.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunAsync_BackgroundChildClearingItsEnvironment_IsKilledWhenTheCommandEnds()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/setsid") || File.Exists("/bin/setsid"), "needs setsid to give the command a session");
+
+        // env -i drops the marker variable; the session the command runs in still finds the child.
+        CommandResult result = await Run(new CommandRequest { Command = "(env -i sleep 300 & echo $! > child.pid); echo done", Timeout = TimeSpan.FromMinutes(5) });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal("done\n", result.Output);
+        AssertGone(int.Parse(File.ReadAllText(Path.Combine(_root.Path, "child.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task RunAsync_Command_RunsInASessionOfItsOwnWithoutTerminal()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/setsid") || File.Exists("/bin/setsid"), "needs setsid to give the command a session");
+
+        // A new session has no controlling terminal: nothing the command runs can prompt the user on it.
+        CommandResult result = await Run("read -r _ _ _ _ _ sid tty _ < /proc/$$/stat; echo \"$sid $tty\"; echo $$");
+
+        string[] lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{lines[1]} 0", lines[0]);
     }
 
     [Fact]
