@@ -112,6 +112,29 @@ public sealed class WorktreeIsolationProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateWorkspaceAsync_NoBaseRevision_TasksWithoutDependenciesStartFromMainAtTheRunsStart()
+    {
+        await using WorktreeIsolationProvider provider = NewProvider();
+        string atStart = _repo.Head("main");
+        await using IAgentWorkspace first = await provider.CreateWorkspaceAsync(Request("first"), TestContext.Current.CancellationToken);
+        _repo.Write("merged.txt", "a dependency's merged work\n");
+        string merged = _repo.Commit("merge agent/first");
+
+        await using IAgentWorkspace independent = await provider.CreateWorkspaceAsync(Request("independent"), TestContext.Current.CancellationToken);
+        await using IAgentWorkspace dependent = await provider.CreateWorkspaceAsync(
+            new WorkspaceRequest { RunId = RunId, Task = new AgentTask { Id = "dependent", Instructions = "x", Dependencies = ["first"] } },
+            TestContext.Current.CancellationToken);
+        await using IAgentWorkspace nextRun = await provider.CreateWorkspaceAsync(Request("independent-2", runId: "next-run"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(atStart, first.BaseCommit);
+        Assert.Equal(atStart, independent.BaseCommit);
+        Assert.False(independent.Files.FileExists("merged.txt"));
+        Assert.Equal(merged, dependent.BaseCommit);
+        Assert.True(dependent.Files.FileExists("merged.txt"));
+        Assert.Equal(merged, nextRun.BaseCommit);
+    }
+
+    [Fact]
     public async Task CreateWorkspaceAsync_UnknownBaseRevision_ThrowsAndLeavesNoWorktree()
     {
         await using WorktreeIsolationProvider provider = NewProvider();
