@@ -26,6 +26,26 @@ public sealed class WorktreeIsolationProviderTests : IDisposable
         Assert.StartsWith($"parallel-agents run={RunId} pid={Environment.ProcessId} ", listed.LockReason, StringComparison.Ordinal);
         Assert.Equal("", GitRepository.GitIn(workspace.RootPath, "status", "--porcelain"));
         _repo.AssertFsckClean();
+
+        // libgit2 reads the same record: the merge engine and other LibGit2Sharp users see the worktree and its lock.
+        using var libgit2 = new LibGit2Sharp.Repository(_repo.Path);
+        LibGit2Sharp.Worktree seen = Assert.Single(libgit2.Worktrees);
+        Assert.True(seen.IsLocked);
+        Assert.StartsWith($"parallel-agents run={RunId} ", seen.LockReason, StringComparison.Ordinal);
+        using LibGit2Sharp.Repository inside = seen.WorktreeRepository;
+        Assert.Equal("agent/backend-api", inside.Head.FriendlyName);
+    }
+
+    [Fact]
+    public async Task CreateWorkspaceAsync_CancelledBeforehand_MakesNothing()
+    {
+        await using WorktreeIsolationProvider provider = NewProvider();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await provider.CreateWorkspaceAsync(Request("backend-api"), new CancellationToken(canceled: true)));
+
+        Assert.Single(_repo.Worktrees());
+        Assert.False(_repo.BranchExists("agent/backend-api"));
     }
 
     [Fact]
