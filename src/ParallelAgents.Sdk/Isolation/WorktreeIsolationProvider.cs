@@ -71,7 +71,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
         }
 
         string? worktreesDirectory = null;
-        if (workingDirectory is not null && commonDirectory is not null && !string.IsNullOrWhiteSpace(options.WorktreesDirectory ?? "x"))
+        if (workingDirectory is not null && commonDirectory is not null && (options.WorktreesDirectory is null || !string.IsNullOrWhiteSpace(options.WorktreesDirectory)))
         {
             worktreesDirectory = Path.TrimEndingDirectorySeparator(options.WorktreesDirectory is null
                 ? workingDirectory + ".worktrees"
@@ -110,6 +110,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
                 }
             }
         }
+
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ParallelAgents.Isolation.Worktree");
         _time = timeProvider ?? TimeProvider.System;
         _worktreesInsideRepository = IsUnder(WorktreesDirectory, RepositoryRoot);
