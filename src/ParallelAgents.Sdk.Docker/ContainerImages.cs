@@ -13,6 +13,7 @@ public static class ContainerImages
     /// names an image the engine does not have.</summary>
     /// <param name="contextDirectory">The folder sent as the build context.</param>
     /// <param name="tag">The image's name and tag, such as <c>parallel-agents/agent:latest</c>.</param>
+    /// <param name="buildArguments">Values for the Dockerfile's <c>ARG</c>s (<c>--build-arg</c>); the default is none.</param>
     /// <param name="dockerfile">The Dockerfile's path inside the folder; the default is <c>Dockerfile</c>.</param>
     /// <param name="endpoint">The engine; the default is <c>DOCKER_HOST</c>, else <c>unix:///var/run/docker.sock</c>.</param>
     /// <param name="cancellationToken">Cancels the build.</param>
@@ -22,7 +23,12 @@ public static class ContainerImages
     /// <exception cref="DockerUnavailableException">No engine answered.</exception>
     /// <exception cref="InvalidOperationException">The build failed; the message has the engine's error.</exception>
     public static async Task<string> BuildImageAsync(
-        string contextDirectory, string tag, string dockerfile = "Dockerfile", string? endpoint = null, CancellationToken cancellationToken = default)
+        string contextDirectory,
+        string tag,
+        IReadOnlyDictionary<string, string>? buildArguments = null,
+        string dockerfile = "Dockerfile",
+        string? endpoint = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contextDirectory);
         ArgumentException.ThrowIfNullOrWhiteSpace(tag);
@@ -45,7 +51,14 @@ public static class ContainerImages
         context.Position = 0;
         var progress = new BuildProgress();
         await docker.Client.Images.BuildImageFromDockerfileAsync(
-            new ImageBuildParameters { Tags = [tag], Dockerfile = dockerfile, Remove = true, ForceRemove = true },
+            new ImageBuildParameters
+            {
+                Tags = [tag],
+                Dockerfile = dockerfile,
+                Remove = true,
+                ForceRemove = true,
+                BuildArgs = buildArguments?.ToDictionary(a => a.Key, a => a.Value),
+            },
             context,
             authConfigs: null,
             headers: null,

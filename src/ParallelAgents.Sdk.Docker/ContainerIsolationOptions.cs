@@ -21,7 +21,7 @@ public sealed class ContainerIsolationOptions
 
     /// <summary>The image the containers are made from, such as <c>parallel-agents/agent:latest</c>; it must be on the
     /// engine already (the provider never pulls) and have <c>/bin/sh</c>. Build one with
-    /// <see cref="ContainerImages.BuildImageAsync(string, string, string, string?, CancellationToken)"/>.</summary>
+    /// <see cref="ContainerImages.BuildImageAsync(string, string, IReadOnlyDictionary{string, string}?, string, string?, CancellationToken)"/>.</summary>
     /// <value>Required.</value>
     public string Image { get; set; } = "";
 
