@@ -430,7 +430,9 @@ public sealed class ContainerIsolationProvider : IIsolationProvider, IIsolationP
             ReadonlyRootfs = _options.ReadOnlyRootFilesystem,
             Tmpfs = new Dictionary<string, string>
             {
-                ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"rw,nosuid,nodev,size={_options.TmpSizeBytes},mode=1777"),
+                // Owned by the container's user: Docker gives the tmpfs the mode of the image's own /tmp (often 755,
+                // root's), whatever mode= says, so a non-root user could not write it otherwise.
+                ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"rw,nosuid,nodev,size={_options.TmpSizeBytes},mode=1777,uid={_user.Uid},gid={_user.Gid}"),
             },
             CapDrop = ["ALL"],
             SecurityOpt = ["no-new-privileges"],

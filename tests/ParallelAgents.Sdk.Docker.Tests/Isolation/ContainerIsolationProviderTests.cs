@@ -96,7 +96,7 @@ public sealed class ContainerIsolationProviderTests : IDisposable
     }
 
     [Fact]
-    public async Task ExecuteAsync_NetworkInternal_ContainersOfTheRunReachEachOtherButHaveNoRouteOut()
+    public async Task ExecuteAsync_NetworkInternal_ContainersOfTheRunReachEachOtherButNotOtherNetworks()
     {
         await DockerTestEngine.RequireAsync();
         await using ContainerIsolationProvider provider = NewProvider(o => o.Network = ContainerNetwork.Internal);
@@ -113,11 +113,21 @@ public sealed class ContainerIsolationProviderTests : IDisposable
             Timeout = TimeSpan.FromSeconds(60),
         }, Ct);
         CommandResult received = await listen;
-        CommandResult routes = await client.ExecuteAsync(new CommandRequest { Command = "ip route" }, Ct);
+
+        // A container on another network (the default bridge) listens; nothing from the run's network gets through to it.
+        await using ContainerIsolationProvider outsider = NewProvider(o => o.Network = ContainerNetwork.Bridge);
+        await using IAgentWorkspace outside = await outsider.CreateWorkspaceAsync(Request("outsider"), Ct);
+        string outsideAddress = (await outside.ExecuteAsync(new CommandRequest { Command = "ip -4 -o addr show eth0 | sed 's/.*inet \\([0-9.]*\\).*/\\1/'" }, Ct)).Output.Trim();
+        Task<CommandResult> outsideListen = outside.ExecuteAsync(new CommandRequest { Command = "nc -l -p 7001", Timeout = TimeSpan.FromSeconds(8) }, Ct).AsTask();
+        await WaitForProcessAsync(outside, "nc -l -p 7001");
+        CommandResult blocked = await client.ExecuteAsync(new CommandRequest { Command = $"echo escaped | nc -w 2 {outsideAddress} 7001; echo rc=$?" }, Ct);
+        CommandResult outsideReceived = await outsideListen;
 
         Assert.True(send.Succeeded, send.Output);
         Assert.Equal("hello from the client\n", received.Output);
-        Assert.DoesNotContain("default", routes.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("rc=0", blocked.Output, StringComparison.Ordinal);
+        Assert.True(outsideReceived.TimedOut);
+        Assert.DoesNotContain("escaped", outsideReceived.Output, StringComparison.Ordinal);
         Assert.Single(DockerTestEngine.NetworksLabelled("parallelagents.run-id=" + _runId));
 
         await server.DisposeAsync();
@@ -444,10 +454,26 @@ public sealed class ContainerIsolationProviderTests : IDisposable
     /// <paramref name="network"/> list its interfaces and try to connect to it.</summary>
     private async Task<(IPAddress Bridge, string Interfaces, bool Reached)> TryReachHostAsync(ContainerNetwork network)
     {
-        IPAddress bridge = IPAddress.Parse(DockerTestEngine.Docker("network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}").Trim());
+        IPAddress bridge = DockerTestEngine.DefaultBridgeAddress();
         using var listener = new TcpListener(bridge, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        // A connection is closed as soon as it is accepted, which is what lets nc in the container end.
+        Task<bool> accepted = listener.AcceptSocketAsync(Ct).AsTask().ContinueWith(
+            t =>
+            {
+                if (!t.IsCompletedSuccessfully)
+                {
+                    return false;
+                }
+
+                t.Result.Dispose();
+                return true;
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         await using ContainerIsolationProvider provider = NewProvider(o => o.Network = network);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("net-" + network.ToString().ToLowerInvariant()), Ct);
 
@@ -458,8 +484,9 @@ public sealed class ContainerIsolationProviderTests : IDisposable
             Timeout = TimeSpan.FromMinutes(1),
         }, Ct);
 
-        // The command has ended: a connection it made is already in the listener's queue.
-        bool reached = listener.Pending();
+        // The command has ended, and it ends only once a connection it made was accepted and closed.
+        bool reached = accepted.IsCompletedSuccessfully && accepted.Result;
+        listener.Stop();
         Assert.Contains("rc=", connect.Output, StringComparison.Ordinal);
         return (bridge, interfaces.Output.Replace(' ', '\n'), reached);
     }

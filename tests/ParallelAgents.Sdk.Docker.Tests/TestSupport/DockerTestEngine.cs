@@ -65,6 +65,17 @@ internal static class DockerTestEngine
     public static IReadOnlyList<string> NetworksLabelled(string label) =>
         Docker("network", "ls", "-q", "--filter", "label=" + label).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>The host's own address on Docker's default bridge network (<c>docker0</c>).</summary>
+    public static System.Net.IPAddress DefaultBridgeAddress()
+    {
+        string name = Docker("network", "inspect", "bridge", "--format", "{{index .Options \"com.docker.network.bridge.name\"}}").Trim();
+        System.Net.NetworkInformation.NetworkInterface bridge = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Single(i => i.Name == (name.Length > 0 ? name : "docker0"));
+        return bridge.GetIPProperties().UnicastAddresses
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+    }
+
     /// <summary>A run id no other test uses.</summary>
     public static string NewRunId() => "test-" + Guid.NewGuid().ToString("N")[..12];
 
@@ -90,6 +101,7 @@ internal static class DockerTestEngine
         string root = Directory.CreateTempSubdirectory("pa-busybox-rootfs-").FullName;
         try
         {
+            // /tmp is left root's 755, as in many images: the provider must still give the container's user a writable /tmp.
             foreach (string folder in new[] { "bin", "tmp", "proc", "sys", "dev", "etc", "workspace" })
             {
                 Directory.CreateDirectory(Path.Combine(root, folder));
