@@ -3,13 +3,16 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|container> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
                                            makespan of simulated-latency tasks vs the lower bound
       memory [BenchmarkDotNet options]     shared memory stores vs ConcurrentDictionary, a locked Dictionary and
                                            rewriting a JSON file per update (every class named *Memory*)
+      container [--image TAG] [--start-runs N] [--exec-runs N]
+                                           container provider vs the docker CLI on the same engine: a workspace
+                                           with one command vs docker run --rm, a command vs docker exec
     """;
 
 if (args.Length == 0)
@@ -34,6 +37,8 @@ switch (args[0].ToLowerInvariant())
         return 0;
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
+    case "container":
+        return await ContainerHarness.RunAsync(rest);
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'");
         Console.Error.WriteLine(Usage);
