@@ -72,6 +72,42 @@ public sealed class ContainerEngineRunTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_ContainerIsolationWithoutWorktreeIsolation_MakesItsOwnWorktreesOnTheBuildersRepository()
+    {
+        await DockerTestEngine.RequireAsync();
+        TaskPlan plan = TaskPlan.Parse("""
+            tasks:
+              - id: boxed
+                isolation: container
+                instructions: write boxed.txt
+            """);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(_repo.Path)
+            .UseContainerIsolation(o =>
+            {
+                o.Image = DockerTestEngine.Image;
+                o.Endpoint = DockerTestEngine.Endpoint;
+                o.Worktree = new WorktreeIsolationOptions { BranchPrefix = "boxed/" };
+            })
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
+            {
+                CommandResult result = await context.Workspace!.ExecuteAsync(new CommandRequest { Command = "echo boxed > boxed.txt" }, ct);
+                return result.Succeeded ? AgentOutcome.Success() : AgentOutcome.Failure(result.Output);
+            })
+            .Build();
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.DoesNotContain("worktree", engine.IsolationProviders);
+        Assert.Equal("boxed\n", _repo.Git("show", "boxed/boxed:boxed.txt"));
+        Assert.Equal("boxed\n", _repo.Git("show", "main:boxed.txt"));
+        Assert.Empty(DockerTestEngine.ContainersLabelled("parallelagents.run-id=" + result.RunId));
+        Assert.Single(_repo.Worktrees());
+    }
+
+    [Fact]
     public async Task RunAsync_NoDockerEngine_ThrowsDockerUnavailableBeforeAnyAgentStarts()
     {
         string endpoint = $"unix:///tmp/pa-no-docker-{Guid.NewGuid():N}.sock";
