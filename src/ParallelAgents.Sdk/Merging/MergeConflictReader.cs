@@ -33,13 +33,13 @@ internal static class MergeConflictReader
             : "content";
 
         bool tooLarge = IsTooLarge(ancestorBlob) || IsTooLarge(oursBlob) || IsTooLarge(theirsBlob);
-        IReadOnlyList<ConflictHunk> hunks = binary || tooLarge ? [] : ConflictLineRanges.Compute(Text(ancestorBlob), Text(oursBlob), Text(theirsBlob));
+        IReadOnlyList<ConflictHunk> hunks = binary || tooLarge ? [] : ConflictLines.Hunks(Text(ancestorBlob), Text(oursBlob), Text(theirsBlob));
         var result = new MergeConflict
         {
             Path = path,
             Kind = kind,
-            OursLines = ConflictLineRanges.OursRanges(hunks),
-            TheirsLines = ConflictLineRanges.TheirsRanges(hunks),
+            OursLines = ConflictLines.OursRanges(hunks),
+            TheirsLines = ConflictLines.TheirsRanges(hunks),
             OtherTaskId = otherTaskId,
         };
         return (result, hunks);
