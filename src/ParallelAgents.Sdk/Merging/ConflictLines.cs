@@ -168,15 +168,6 @@ internal static class ConflictLines
         return (oldLines, newLines, Diff(Intern(oldLines, table), Intern(newLines, table)));
     }
 
-    /// <summary>The ranges of <paramref name="side"/> that differ from <paramref name="ancestor"/> (1-based, inclusive;
-    /// pure deletions are left out since the side has no lines for them).</summary>
-    public static List<LineRange> Changed(string? ancestor, string? side)
-    {
-        var table = new Dictionary<string, int>(StringComparer.Ordinal);
-        List<Hunk> hunks = Diff(Intern(SplitLines(ancestor), table), Intern(SplitLines(side), table));
-        return [.. hunks.Where(h => h.SideEnd > h.SideStart).Select(h => new LineRange(h.SideStart + 1, h.SideEnd))];
-    }
-
     /// <summary>Splits text into lines, each with its <c>\n</c> (the last may have none), as xdiff compares them: a last
     /// line without a newline differs from the same line with one. None for null or empty text.</summary>
     internal static string[] SplitLines(string? text)
