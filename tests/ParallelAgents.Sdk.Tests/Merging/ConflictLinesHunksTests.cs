@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Merging;
 
@@ -154,30 +154,13 @@ public sealed class ConflictLinesHunksTests
     [MemberData(nameof(GitCases))]
     public void Hunks_AgainstGitMergeFile_SameNumberOfConflicts(string ancestor, string ours, string theirs)
     {
-        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
-            File.WriteAllText(Path.Combine(dir, "ours"), ours);
-            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
-            // git merge-file exits with the number of conflicts. Its default level also joins conflicts separated only
-            // by lines without letters or digits, which git merge does not; every line of these cases has some.
-            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
-            {
-                WorkingDirectory = dir,
-                RedirectStandardOutput = true,
-            })!;
-            string output = git.StandardOutput.ReadToEnd();
-            git.WaitForExit();
+        // git merge-file exits with the number of conflicts. Its default level also joins conflicts separated only
+        // by lines without letters or digits, which git merge does not; every line of these cases has some.
+        (int exitCode, string output) = GitMergeFile.Run(ancestor, ours, theirs);
 
-            int markers = output.Split('\n').Count(l => l.StartsWith("<<<<<<<", StringComparison.Ordinal));
-            Assert.Equal(git.ExitCode, markers);
-            Assert.Equal(markers, ConflictLines.Hunks(ancestor, ours, theirs).Count);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        int markers = output.Split('\n').Count(l => l.StartsWith("<<<<<<<", StringComparison.Ordinal));
+        Assert.Equal(exitCode, markers);
+        Assert.Equal(markers, ConflictLines.Hunks(ancestor, ours, theirs).Count);
     }
 
     public static TheoryData<int> Seeds => [.. Enumerable.Range(1, 40)];
@@ -236,51 +219,34 @@ public sealed class ConflictLinesHunksTests
     /// <summary>The ours and theirs sections of each conflict git merge-file writes.</summary>
     private static List<(string Ours, string Theirs)> GitConflictSections(string ancestor, string ours, string theirs)
     {
-        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
-            File.WriteAllText(Path.Combine(dir, "ours"), ours);
-            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
-            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
-            {
-                WorkingDirectory = dir,
-                RedirectStandardOutput = true,
-            })!;
-            string output = git.StandardOutput.ReadToEnd();
-            git.WaitForExit();
+        (int exitCode, string output) = GitMergeFile.Run(ancestor, ours, theirs);
 
-            var sections = new List<(string, string)>();
-            string? oursPart = null, current = null;
-            foreach (string line in ConflictLines.SplitLines(output))
+        var sections = new List<(string, string)>();
+        string? oursPart = null, current = null;
+        foreach (string line in ConflictLines.SplitLines(output))
+        {
+            if (line.StartsWith("<<<<<<<", StringComparison.Ordinal))
             {
-                if (line.StartsWith("<<<<<<<", StringComparison.Ordinal))
-                {
-                    current = "";
-                }
-                else if (line.StartsWith("=======", StringComparison.Ordinal) && current is not null)
-                {
-                    oursPart = current;
-                    current = "";
-                }
-                else if (line.StartsWith(">>>>>>>", StringComparison.Ordinal) && oursPart is not null)
-                {
-                    sections.Add((oursPart, current!));
-                    oursPart = current = null;
-                }
-                else if (current is not null)
-                {
-                    current += line;
-                }
+                current = "";
             }
+            else if (line.StartsWith("=======", StringComparison.Ordinal) && current is not null)
+            {
+                oursPart = current;
+                current = "";
+            }
+            else if (line.StartsWith(">>>>>>>", StringComparison.Ordinal) && oursPart is not null)
+            {
+                sections.Add((oursPart, current!));
+                oursPart = current = null;
+            }
+            else if (current is not null)
+            {
+                current += line;
+            }
+        }
 
-            Assert.Equal(git.ExitCode, sections.Count);
-            return sections;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Equal(exitCode, sections.Count);
+        return sections;
     }
 
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"l{i}\n"));
