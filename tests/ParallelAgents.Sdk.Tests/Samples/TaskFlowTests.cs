@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ParallelAgents.Sdk.Tests.TestSupport;
+using TaskFlow;
+
+namespace ParallelAgents.Sdk.Tests.Samples;
+
+/// <summary>The TaskFlow sample end to end, offline, in-process, on a fresh temporary folder: the four agents' replayed
+/// conversations drive the real engine (worktrees, tools, checks, merges, the rerun-agent resolver, the shared memory
+/// file), and the result is checked with git, the reports and Node's own test runner on the merged main.</summary>
+public sealed class TaskFlowTests
+{
+    private static readonly string[] TaskIds = ["database-schema", "backend-api", "frontend-components", "test-suite"];
+
+    [Fact]
+    public async Task RunAsync_Offline_FourAgentsBuildTaskFlowOnMainWithTheConflictResolved()
+    {
+        using var folder = new TempFolder();
+        string repo = folder.Combine("taskflow");
+        var output = new StringWriter();
+
+        int exit = await TaskFlowApp.RunAsync(["--offline", "--repo", repo], TextWriter.Synchronized(output), TestContext.Current.CancellationToken);
+
+        string log = output.ToString();
+        Assert.True(exit == 0, log);
+        Assert.Contains("REPLAYS PREPARED ANSWERS", log, StringComparison.Ordinal);
+
+        // Four agent branches, each merged into main: directly, or through its re-run after the conflict.
+        List<JsonElement> reports = [.. Directory.GetFiles(Path.Combine(repo, "reports"), "merge_*.json").Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement)];
+        Assert.Equal(TaskIds.Order(), reports.Select(r => r.GetProperty("task_id").GetString()!).Order());
+        foreach (string id in TaskIds)
+        {
+            Assert.True(GitRepository.Run(repo, ["rev-parse", "--verify", "-q", "refs/heads/agent/" + id]).ExitCode == 0, $"branch agent/{id} exists");
+            JsonElement report = reports.Single(r => r.GetProperty("task_id").GetString() == id);
+            string merged = report.GetProperty("merged_commit").GetString()!;
+            Assert.True(GitRepository.Run(repo, ["merge-base", "--is-ancestor", merged, "main"]).ExitCode == 0, $"{id}'s merge is on main");
+        }
+
+        // The conflict: database-schema and frontend-components both add a README row at the same place; whichever
+        // merged second conflicted and was redone on the new main by the rerun-agent resolver.
+        JsonElement resolved = Assert.Single(reports, r => r.GetProperty("status").GetString() == "resolved");
+        string redone = resolved.GetProperty("task_id").GetString()!;
+        Assert.Contains(redone, new[] { "database-schema", "frontend-components" });
+        Assert.Equal("rerun-agent", resolved.GetProperty("resolver").GetString());
+        JsonElement conflict = Assert.Single(resolved.GetProperty("conflicts").EnumerateArray());
+        Assert.Equal("README.md", conflict.GetProperty("path").GetString());
+        Assert.Equal(redone == "database-schema" ? "frontend-components" : "database-schema", conflict.GetProperty("other_task_id").GetString());
+        Assert.All(reports.Where(r => r.GetProperty("task_id").GetString() != redone), r => Assert.Equal("merged", r.GetProperty("status").GetString()));
+        string summary = File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(repo, "reports"), "merge_summary_*.txt")));
+        Assert.Contains("1 resolved", summary, StringComparison.Ordinal);
+        Assert.Contains("rerun-agent", summary, StringComparison.Ordinal);
+        Assert.Contains("CONFLICT in README.md", log, StringComparison.Ordinal);
+
+        // main holds the four parts, and both rows of the conflicting README edits.
+        string tree = GitRepository.GitIn(repo, "ls-tree", "-r", "--name-only", "main");
+        foreach (string file in new[]
+        {
+            "prisma/schema.prisma", "src/server.js", "src/store.js", "src/components/TaskList.tsx", "src/components/TaskDetail.tsx",
+            "src/components/TeamView.tsx", "test/tasks.test.js", "test/users.test.js",
+        })
+        {
+            Assert.Contains(file, tree.Split('\n'));
+        }
+
+        Assert.Contains("enum Status {\n  TODO\n  IN_PROGRESS\n  DONE\n}", GitRepository.GitIn(repo, "show", "main:prisma/schema.prisma"), StringComparison.Ordinal);
+        string readme = GitRepository.GitIn(repo, "show", "main:README.md");
+        Assert.Contains("| `prisma/schema.prisma` |", readme, StringComparison.Ordinal);
+        Assert.Contains("| `src/components/` |", readme, StringComparison.Ordinal);
+        Assert.Contains("\"start\": \"node src/main.js\"", GitRepository.GitIn(repo, "show", "main:package.json"), StringComparison.Ordinal);
+
+        // The test agent's fix is what reached main: its first run failed on a wrong status code, then passed.
+        Assert.Contains("assert.equal(created.status, 201);", GitRepository.GitIn(repo, "show", "main:test/tasks.test.js"), StringComparison.Ordinal);
+
+        // The working tree follows main, and Node's test runner passes on it.
+        Assert.Equal("", GitRepository.GitIn(repo, "status", "--porcelain"));
+        (int nodeExit, string nodeOutput) = RunNode(repo, "--test");
+        Assert.True(nodeExit == 0, nodeOutput);
+        Assert.Contains("# fail 0", nodeOutput, StringComparison.Ordinal);
+
+        // The agents shared their discoveries through the memory file, and read each other's.
+        using JsonDocument memory = JsonDocument.Parse(File.ReadAllText(Path.Combine(repo, "shared-memory", "agent_memory.json")));
+        JsonElement entries = memory.RootElement.GetProperty("entries");
+        foreach (string key in new[] { "discoveries/database-schema", "discoveries/api-routes", "discoveries/frontend-components", "discoveries/test-suite" })
+        {
+            Assert.True(entries.TryGetProperty(key, out _), $"{key} is in the shared memory");
+        }
+
+        Assert.Equal("Task", entries.GetProperty("discoveries/database-schema").GetProperty("value").GetProperty("tables")[1].GetString());
+        Assert.Contains("memory_get       discoveries/database-schema", log, StringComparison.Ordinal);
+        Assert.Contains("memory_get       discoveries/api-routes", log, StringComparison.Ordinal);
+
+        // Transcripts for every task; no worktree left behind; the repository is sound.
+        Assert.All(TaskIds, id => Assert.NotEmpty(Directory.GetFiles(Path.Combine(repo, "reports", "agents", id), "*.jsonl")));
+        string worktrees = GitRepository.GitIn(repo, "worktree", "list", "--porcelain");
+        Assert.Single(worktrees.Split('\n'), l => l.StartsWith("worktree ", StringComparison.Ordinal));
+        (int fsckExit, string fsck) = GitRepository.Run(repo, ["fsck", "--strict", "--no-progress"]);
+        Assert.True(fsckExit == 0 && !fsck.Contains("error", StringComparison.OrdinalIgnoreCase), fsck);
+    }
+
+    [Fact]
+    public async Task RunAsync_LiveWithoutApiKey_FailsNamingTheVariables()
+    {
+        using var key = new EnvironmentVariable("OPENAI_API_KEY", null);
+        var output = new StringWriter();
+
+        int exit = await TaskFlowApp.RunAsync(["--live"], output, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("OPENAI_API_KEY", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("OPENAI_BASE_URL", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("PARALLELAGENTS_MODEL", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RepositoryFolderNotEmpty_RefusesAndLeavesItAlone()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.Combine("mine.txt"), "keep me\n");
+        var output = new StringWriter();
+
+        int exit = await TaskFlowApp.RunAsync(["--offline", "--repo", folder.Path], output, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("not empty", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["mine.txt"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName));
+    }
+
+    private static (int ExitCode, string Output) RunNode(string folder, params string[] args)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + error.Result);
+    }
+}
