@@ -98,6 +98,58 @@ public sealed class TaskFlowTests
     }
 
     [Fact]
+    public async Task RunAsync_LiveRecordAgainstLoopbackServer_UsesTheOpenAIClientAndTheRecordingReplays()
+    {
+        using var folder = new TempFolder();
+        await using OpenAICompatibleServer server = await OpenAICompatibleServer.StartAsync();
+
+        // Four agents ask in an order no test controls, so every one gets the same answer: write the files every task's
+        // checks look for (the schema, a server with its test, the three components), then finish.
+        OpenAICompatibleServer.ToolCall Write(string id, string path, string content) =>
+            new(id, "write_file", JsonSerializer.Serialize(new { path, content }));
+        OpenAICompatibleServer.Reply answer = OpenAICompatibleServer.Reply.Calls(
+        [
+            Write("call_schema", "prisma/schema.prisma", "model User {\n  id String @id\n}\n\nenum Status {\n  TODO\n  IN_PROGRESS\n  DONE\n}\n"),
+            Write("call_server", "src/server.js", "import http from 'node:http';\nexport function createServer() {\n  return http.createServer((req, res) => res.end('{}'));\n}\n"),
+            Write("call_test", "test/server.test.js", "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { createServer } from '../src/server.js';\ntest('creates a server', () => assert.equal(typeof createServer().listen, 'function'));\n"),
+            Write("call_list", "src/components/TaskList.tsx", "export const TaskList = () => null;\n"),
+            Write("call_detail", "src/components/TaskDetail.tsx", "export const TaskDetail = () => null;\n"),
+            Write("call_team", "src/components/TeamView.tsx", "export const TeamView = () => null;\n"),
+            new("call_finish", "finish", JsonSerializer.Serialize(new { summary = "Wrote the files." })),
+        ], promptTokens: 1_000, completionTokens: 200);
+        server.Enqueue(answer, answer, answer, answer);
+        const string apiKey = "sk-taskflow-loopback-key";
+        using var key = new EnvironmentVariable("OPENAI_API_KEY", apiKey);
+        using var baseUrl = new EnvironmentVariable("OPENAI_BASE_URL", server.BaseUrl);
+        using var model = new EnvironmentVariable("PARALLELAGENTS_MODEL", "loopback-model");
+        string cassettes = folder.Combine("cassettes");
+        var live = new StringWriter();
+
+        int exit = await TaskFlowApp.RunAsync(["--record", "--cassettes", cassettes, "--repo", folder.Combine("live")], TextWriter.Synchronized(live), TestContext.Current.CancellationToken);
+
+        Assert.True(exit == 0, live.ToString());
+        Assert.Contains("Model: loopback-model at " + server.BaseUrl, live.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, server.RemainingCount);
+        Assert.Equal(4, server.Requests.Count);
+        Assert.All(server.Requests, r =>
+        {
+            Assert.Equal("Bearer " + apiKey, r.Authorization);
+            Assert.Equal("loopback-model", r.Json["model"]!.GetValue<string>());
+        });
+        string[] recorded = [.. Directory.GetFiles(cassettes, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        Assert.Equal(TaskIds.Select(id => id + ".json").Order(StringComparer.Ordinal), recorded);
+        Assert.All(Directory.GetFiles(cassettes), f => Assert.DoesNotContain(apiKey, File.ReadAllText(f), StringComparison.Ordinal));
+
+        // The recorded conversations replay offline, without the server.
+        var replay = new StringWriter();
+        int replayed = await TaskFlowApp.RunAsync(["--offline", "--cassettes", cassettes, "--repo", folder.Combine("replay")], TextWriter.Synchronized(replay), TestContext.Current.CancellationToken);
+
+        Assert.True(replayed == 0, replay.ToString());
+        Assert.Equal(4, server.Requests.Count);
+        Assert.Contains("REPLAYS PREPARED ANSWERS", replay.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_LiveWithoutApiKey_FailsNamingTheVariables()
     {
         using var key = new EnvironmentVariable("OPENAI_API_KEY", null);
