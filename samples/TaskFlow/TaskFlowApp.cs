@@ -77,7 +77,7 @@ public static class TaskFlowApp
         IChatClient? liveClient = useLive ? live!.CreateClient() : null;
         var replays = new ConcurrentDictionary<ConversationKey, ReplayChatClient>();
         Func<ConversationKey, IChatClient> open = liveClient is null
-            ? key => replays.GetOrAdd(key, k => new ReplayChatClient(LoadCassette(options.CassettesPath, k), new ReplayChatClientOptions { Matching = ChatRequestMatching.Lenient }))
+            ? key => replays.GetOrAdd(key, k => OpenReplay(options.CassettesPath, k))
             : options.Record
                 ? key => new RecordingChatClient(liveClient, Path.Combine(options.CassettesPath ?? "cassettes", key.CassetteFileName), Redaction(live!))
                 : _ => liveClient;
@@ -224,6 +224,13 @@ public static class TaskFlowApp
 
         output.WriteLine(result.ToString());
     }
+
+    /// <summary>The player of one conversation's cassette, from <paramref name="folder"/> or, when it is
+    /// <see langword="null"/>, from the cassettes built into the sample. Lenient: the roles of the messages and the
+    /// names of the tool calls must match the recording, while the text that varies from run to run (ids, times, paths,
+    /// which discoveries exist yet) is not compared.</summary>
+    internal static ReplayChatClient OpenReplay(string? folder, ConversationKey key) =>
+        new(LoadCassette(folder, key), new ReplayChatClientOptions { Matching = ChatRequestMatching.Lenient });
 
     private static ChatCassette LoadCassette(string? folder, ConversationKey key)
     {

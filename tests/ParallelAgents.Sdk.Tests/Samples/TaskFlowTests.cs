@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using ParallelAgents.Sdk.Tests.TestSupport;
 using TaskFlow;
 
@@ -97,6 +98,43 @@ public sealed class TaskFlowTests
         Assert.True(fsckExit == 0 && !fsck.Contains("error", StringComparison.OrdinalIgnoreCase), fsck);
     }
 
+    [Theory]
+    [InlineData("database-schema", "frontend-components")]
+    [InlineData("frontend-components", "database-schema")]
+    public async Task RunOnceAsync_EitherMergeOrder_TheSecondIsReRunFromItsCassetteAndAllReachMain(string first, string second)
+    {
+        using var folder = new TempFolder();
+        string repo = folder.Combine("taskflow");
+        var output = new StringWriter();
+        var firstMerged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new RunLog(TextWriter.Synchronized(output));
+
+        // The replayed answers are the same in either order; only the test holds the second task's finish until the
+        // first has merged, so that the conflict falls on it and its re-run cassette plays.
+        var router = new ConversationRouter(key =>
+        {
+            IChatClient replay = TaskFlowApp.OpenReplay(null, key);
+            return key == new ConversationKey(second, IsRerun: false) ? new FinishAfter(replay, firstMerged.Task) : replay;
+        }, "replay", log.Answered);
+        TaskFlowApp.RunOutcome outcome = await TaskFlowApp.RunOnceAsync(repo, router, log, replay: true, e =>
+        {
+            if (e.Kind == AgentEventKind.BranchMerged && e.TaskId == first)
+            {
+                firstMerged.TrySetResult();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Result.Succeeded, output.ToString());
+        MergeResult resolved = Assert.Single(outcome.Result.Merges, m => m.Status == MergeStatus.Resolved);
+        Assert.Equal(second, resolved.TaskId);
+        Assert.Equal("rerun-agent", resolved.Resolver);
+        Assert.Equal(first, Assert.Single(resolved.Conflicts).OtherTaskId);
+        Assert.Contains(new ConversationKey(second, IsRerun: true), router.Conversations.Keys);
+        Assert.All(router.Conversations.Values.OfType<ReplayChatClient>(), r => r.VerifyAllPlayed());
+        (int nodeExit, string nodeOutput) = RunNode(repo, "--test");
+        Assert.True(nodeExit == 0, nodeOutput);
+    }
+
     [Fact]
     public async Task RunAsync_LiveRecordAgainstLoopbackServer_UsesTheOpenAIClientAndTheRecordingReplays()
     {
@@ -175,6 +213,22 @@ public sealed class TaskFlowTests
         Assert.Equal(2, exit);
         Assert.Contains("not empty", output.ToString(), StringComparison.Ordinal);
         Assert.Equal(["mine.txt"], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName));
+    }
+
+    /// <summary>Holds a conversation's finish call until <paramref name="gate"/> completes.</summary>
+    private sealed class FinishAfter(IChatClient inner, Task gate) : DelegatingChatClient(inner)
+    {
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken);
+            if (response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Any(c => c.Name == "finish"))
+            {
+                // A guard against a hang if the other task never merges, not a timing assumption.
+                await gate.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+            }
+
+            return response;
+        }
     }
 
     private static (int ExitCode, string Output) RunNode(string folder, params string[] args)
