@@ -59,6 +59,15 @@ internal static class CassetteMaker
         }
 
         output.WriteLine("Rebuild the sample to build them in (dotnet build samples/TaskFlow).");
+        try
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The two recorded runs' repositories are only scratch; a leftover in the temporary folder is harmless.
+        }
+
         return 0;
     }
 

@@ -8,7 +8,8 @@ namespace TaskFlow;
 /// The scripted model the offline cassettes were made with (<c>--make-cassettes</c>): not an AI, but a program that
 /// plays each agent's part through the real tools, deciding each answer from the conversation so far. It reads before
 /// it writes, writes and edits files, runs commands, reads and shares discoveries, and when its first test run fails
-/// (a wrong expected status code, written on purpose) it reads the failure and fixes the test with edit_file.
+/// (a wrong expected status code, written on purpose) it reads the failure and fixes the test with edit_file; the
+/// task's check (node --test) then passes.
 /// </summary>
 /// <remarks>
 /// Its answers never depend on what varies with timing (which discoveries exist yet, which task merged first), only on
@@ -314,30 +315,30 @@ internal sealed class ScriptedTaskFlowModel
             if (t.Next())
             {
                 t.ExpectResult("Edited test/tasks.test.js");
-                return new(null, Call("run_command", new { command = "node --test" }));
+                return new("Fixed. Sharing the suites; the task's check runs node --test again when I finish.", ReportTests());
             }
-
-            t.ExpectResult("[exit code 0]");
         }
-
-        if (t.Next())
+        else if (t.Next())
         {
-            return new("All tests pass.", Call("report_discovery", new
-            {
-                name = "test-suite",
-                discovery = new
-                {
-                    files = new[] { "test/users.test.js", "test/tasks.test.js" },
-                    run = "node --test",
-                    covers = "every route of discoveries/api-routes, success and error status codes (400, 404, 405, 409)",
-                },
-            }));
+            return new("All tests pass.", ReportTests());
         }
 
         return Finish(t,
             "Wrote node:test suites in test/users.test.js and test/tasks.test.js: each starts the API with createServer().listen(0) and covers every route, " +
-            "success and errors (400, 404, 405, 409). Fixed one wrong expectation (POST /api/tasks answers 201). node --test passes.");
+            "success and errors (400, 404, 405, 409). Fixed one wrong expectation (POST /api/tasks answers 201, not 200).");
     }
+
+    private static FunctionCallContent ReportTests() =>
+        Call("report_discovery", new
+        {
+            name = "test-suite",
+            discovery = new
+            {
+                files = new[] { "test/users.test.js", "test/tasks.test.js" },
+                run = "node --test",
+                covers = "every route of discoveries/api-routes, success and error status codes (400, 404, 405, 409)",
+            },
+        });
 
     private static Answer Finish(Turns t, string summary)
     {
