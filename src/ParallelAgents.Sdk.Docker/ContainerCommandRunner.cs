@@ -135,26 +135,7 @@ internal static class ContainerCommandRunner
                 exitCode = control.ExitCode ?? await InspectExitCodeAsync(client, execId).ConfigureAwait(false);
             }
 
-            (string output, long omitted) = capture.Complete();
-            if (!closed)
-            {
-                output += "\n[the command's output stayed open after it exited: a background process it started still holds it]\n";
-            }
-
-            if (killed)
-            {
-                output += string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n");
-            }
-
-            return new CommandResult
-            {
-                Command = request.Command,
-                ExitCode = exitCode,
-                TimedOut = killed,
-                Output = output,
-                OmittedChars = omitted,
-                Duration = duration,
-            };
+            return capture.ToResult(request, exitCode, killed, closed, duration);
         }
     }
 
