@@ -65,7 +65,12 @@ public sealed class AgentEngine : IAsyncDisposable
     /// <exception cref="TaskPlanException">A task needs an isolation the engine has no provider for.</exception>
     /// <exception cref="InvalidOperationException">Another run is in progress on this engine.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
-    public async Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default) =>
+        RunAsync(plan, runId: null, cancellationToken);
+
+    /// <summary>Runs <paramref name="plan"/> under <paramref name="runId"/>, given beforehand by
+    /// <see cref="CreateRunId(TimeProvider)"/> (the run queue hands it out when a plan is submitted); <see langword="null"/> makes one.</summary>
+    internal async Task<RunResult> RunAsync(TaskPlan plan, string? runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -80,7 +85,7 @@ public sealed class AgentEngine : IAsyncDisposable
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
+            var execution = new RunExecution(runId ?? CreateRunId(_time), plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
             return await execution.RunAsync(linked.Token).ConfigureAwait(false);
         }
         finally
@@ -155,6 +160,7 @@ public sealed class AgentEngine : IAsyncDisposable
         return problems.Count == 0 ? providers : throw new TaskPlanException(problems);
     }
 
-    private string NewRunId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+    /// <summary>A new run id: the start time, for sorting, and a random suffix.</summary>
+    internal static string CreateRunId(TimeProvider time) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 }
