@@ -12,6 +12,9 @@ internal sealed class EngineSetupContext(IServiceProvider services, ParallelAgen
     /// <summary>Problems found so far; they are all reported together when the engine is built.</summary>
     public List<string> Problems { get; } = problems;
 
+    /// <summary>Whether a step asked for a particular agent, so the container's default chat client must not stand in.</summary>
+    public bool AgentRequested { get; set; }
+
     /// <summary>The worktree settings the options give, applied before the caller's own changes.</summary>
     public Action<WorktreeIsolationOptions> Worktrees(Action<WorktreeIsolationOptions>? configure) => o =>
     {

@@ -237,7 +237,7 @@ public static class ParallelAgentsBuilderExtensions
     /// is used when they name no model.</param>
     /// <returns>The same registration.</returns>
     public static IParallelAgentsBuilder UseChatClient(this IParallelAgentsBuilder builder, object? serviceKey = null, Action<ChatClientAgentOptions>? configure = null) =>
-        Step(builder, nameof(UseChatClient), c => EngineFactory.UseChatClientFromContainer(c, serviceKey, configure, explicitKey: true));
+        Step(builder, nameof(UseChatClient), c => ContainerEngineFactory.UseChatClientFromContainer(c, serviceKey, configure, explicitKey: true));
 
     private static IParallelAgentsBuilder Step(IParallelAgentsBuilder builder, string name, Action<EngineSetupContext> apply)
     {

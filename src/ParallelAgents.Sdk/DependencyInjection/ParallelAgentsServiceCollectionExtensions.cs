@@ -47,7 +47,7 @@ public static class ParallelAgentsServiceCollectionExtensions
             services.Configure(configure);
         }
 
-        services.TryAddSingleton(EngineFactory.Create);
+        services.TryAddSingleton(ContainerEngineFactory.Create);
         services.TryAddSingleton<OptionsSharedMemory>();
         services.TryAddSingleton<AgentRunQueue>();
         services.TryAddSingleton<IAgentRunQueue>(sp => sp.GetRequiredService<AgentRunQueue>());

@@ -259,7 +259,8 @@ public sealed class ParallelAgentsBuilder
     internal bool HasAgent => _agent is not null || _chatClient is not null;
 
     /// <summary>What <see cref="BuildWith(IEnumerable{string})"/> says when no agent was given, in the words of the caller's
-    /// API (the dependency-injection registration names its own methods); <see langword="null"/> for the builder's.</summary>
+    /// API (the dependency-injection registration names its own methods); <see langword="null"/> for the builder's, empty
+    /// when the caller has already reported why the agent it was asked for is missing.</summary>
     internal string? MissingAgentProblem { get; set; }
 
     /// <summary>Whether <see cref="UseWorktreeIsolation(Action{WorktreeIsolationOptions}?)"/> was called.</summary>
@@ -275,7 +276,7 @@ public sealed class ParallelAgentsBuilder
         ThrowIfBuilt();
         var problems = new List<string>(earlierProblems);
         IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
-        if (agent is null && _chatClient is null)
+        if (agent is null && _chatClient is null && MissingAgentProblem is not "")
         {
             problems.Add(MissingAgentProblem ??
                 "No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");

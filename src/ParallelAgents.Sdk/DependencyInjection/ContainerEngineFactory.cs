@@ -12,7 +12,7 @@ namespace ParallelAgents.Sdk;
 /// found on the way are not thrown one by one: they are handed to <see cref="ParallelAgentsBuilder"/>'s build, which
 /// throws one <see cref="ParallelAgentsConfigurationException"/> listing them with its own.
 /// </summary>
-internal static class EngineFactory
+internal static class ContainerEngineFactory
 {
     internal const string MissingAgent =
         "No agent is configured: register an IChatClient in the container (services.AddChatClient(...)), or call " +
@@ -52,7 +52,7 @@ internal static class EngineFactory
             }
         }
 
-        if (!builder.HasAgent)
+        if (!builder.HasAgent && !context.AgentRequested)
         {
             UseChatClientFromContainer(context, options.ChatClientServiceKey, configure: null, explicitKey: false);
         }
@@ -70,6 +70,12 @@ internal static class EngineFactory
     /// by key, since the builder itself reports an engine with no agent at all.</summary>
     public static void UseChatClientFromContainer(EngineSetupContext context, object? serviceKey, Action<ChatClientAgentOptions>? configure, bool explicitKey)
     {
+        if (explicitKey)
+        {
+            // Asked for in code: never fall back to another client, and let the problem below say why it is missing.
+            context.AgentRequested = true;
+        }
+
         IChatClient? client = serviceKey is null
             ? context.Services.GetService<IChatClient>()
             : context.Services.GetKeyedService<IChatClient>(serviceKey);
@@ -79,6 +85,7 @@ internal static class EngineFactory
         }
         else if (serviceKey is not null || explicitKey)
         {
+            context.Builder.MissingAgentProblem = "";
             context.Problems.Add(serviceKey is null
                 ? "UseChatClient() takes the IChatClient from the container, but none is registered: register one with services.AddChatClient(...)."
                 : $"No IChatClient is registered with the key '{serviceKey}' (ParallelAgents:ChatClientServiceKey or UseChatClient(serviceKey: ...)): register one with services.AddKeyedChatClient(\"{serviceKey}\", ...), or fix the key.");
