@@ -18,8 +18,8 @@ public class ChatClientFromContainerTests
         register(services);
         IParallelAgentsBuilder builder = services.AddParallelAgents(o =>
         {
+            // Reports, and so the agents' transcripts, go under the temporary repository.
             o.RepositoryPath = repo.Path;
-            o.ReportsDirectory = null;
             o.Model = "model-from-options";
         });
         use?.Invoke(builder);
