@@ -22,6 +22,7 @@ public sealed class ParallelAgentsBuilder
 {
     private readonly AgentEngineOptions _options = new();
     private readonly List<IIsolationProvider> _providers = [];
+    private readonly List<OwnedIsolation> _ownedIsolations = [];
     private IAgent? _agent;
     private IChatClient? _chatClient;
     private Action<ChatClientAgentOptions>? _chatClientConfiguration;
@@ -84,6 +85,17 @@ public sealed class ParallelAgentsBuilder
         ArgumentNullException.ThrowIfNull(provider);
         ThrowIfBuilt();
         _providers.Add(provider);
+        return this;
+    }
+
+    /// <summary>Registers a provider the engine makes from this builder's settings at <see cref="Build"/>, owns and
+    /// disposes (extension packages use it, such as ParallelAgents.Sdk.Docker's <c>UseContainerIsolation</c>).</summary>
+    internal ParallelAgentsBuilder UseOwnedIsolation(OwnedIsolation registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        ThrowIfBuilt();
+        _ownedIsolations.RemoveAll(r => string.Equals(r.Name, registration.Name, StringComparison.OrdinalIgnoreCase));
+        _ownedIsolations.Add(registration);
         return this;
     }
 
@@ -284,6 +296,14 @@ public sealed class ParallelAgentsBuilder
 
         _options.Validate(problems);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            if (!names.Add(registration.Name.Trim().ToLowerInvariant()))
+            {
+                problems.Add($"Two isolation providers are named '{registration.Name}'; each name may be registered once.");
+            }
+        }
+
         foreach (IIsolationProvider provider in _providers)
         {
             string? name = provider.Name?.Trim().ToLowerInvariant();
@@ -302,6 +322,19 @@ public sealed class ParallelAgentsBuilder
         if (_repositoryPath is null && (_mergeConfiguration.Count > 0 || _resolvers.Count > 0))
         {
             problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
+        }
+
+        var ownedContext = new OwnedIsolationContext
+        {
+            RepositoryPath = _repositoryPath,
+            MainBranch = _mainBranch,
+            LoggerFactory = _loggerFactory,
+            TimeProvider = _timeProvider,
+            WorktreeOptions = worktreeOptions,
+        };
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            registration.Validate(ownedContext, problems);
         }
 
         if (problems.Count > 0)
@@ -323,9 +356,37 @@ public sealed class ParallelAgentsBuilder
         }
 
         List<IIsolationProvider> providers = [.. _providers];
+        List<IAsyncDisposable> owned = [];
         if (worktrees is not null)
         {
             providers.Add(worktrees);
+            owned.Add(worktrees);
+        }
+
+        ownedContext.Worktrees = worktrees;
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            IIsolationProvider provider;
+            try
+            {
+                provider = registration.Create(ownedContext);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+            {
+                foreach (IAsyncDisposable made in Enumerable.Reverse(owned))
+                {
+                    made.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+
+                throw ex as ParallelAgentsConfigurationException
+                    ?? new ParallelAgentsConfigurationException([$"The isolation '{registration.Name}' cannot start: {ex.Message}"]);
+            }
+
+            providers.Add(provider);
+            if (provider is IAsyncDisposable disposable)
+            {
+                owned.Add(disposable);
+            }
         }
 
         RepositorySettings? repository = mergeOptions is null ? null : new RepositorySettings
@@ -337,7 +398,7 @@ public sealed class ParallelAgentsBuilder
         };
 
         _built = true;
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, worktrees);
+        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
     }
 
     private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)

@@ -399,8 +399,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         });
     }
 
+    // Lanes are named as their branches are (agent/x+2): '+' cannot appear in a task id, so no lane is taken for another task.
     private static string TrackedId(AgentTask task, int lane) =>
-        task.AgentCount == 1 ? task.Id : string.Create(CultureInfo.InvariantCulture, $"{task.Id}-{lane + 1}");
+        task.AgentCount == 1 ? task.Id : string.Create(CultureInfo.InvariantCulture, $"{task.Id}+{lane + 1}");
 
     private static string Describe(MergeStatus status) => status switch
     {

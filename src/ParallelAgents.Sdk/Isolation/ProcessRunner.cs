@@ -143,7 +143,7 @@ internal static class ProcessRunner
         };
     }
 
-    private static void Check(CommandRequest request)
+    internal static void Check(CommandRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Command))
         {
