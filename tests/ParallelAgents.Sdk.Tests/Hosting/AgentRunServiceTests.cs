@@ -140,4 +140,18 @@ public class AgentRunServiceTests
         Assert.Throws<InvalidOperationException>(() => queue.Submit(TaskPlan.Parse("tasks:\n  - id: c\n    instructions: z\n"), Ct));
         repo.AssertFsckClean();
     }
+
+    [Fact]
+    public async Task Submit_ContainerDisposedWithoutAHost_WaitingRunsAreNotRun()
+    {
+        var services = new ServiceCollection();
+        services.AddParallelAgents().UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()));
+        ServiceProvider provider = services.BuildServiceProvider();
+        QueuedRun waiting = provider.GetRequiredService<IAgentRunQueue>().Submit(TaskPlan.Parse("tasks:\n  - id: a\n    instructions: x\n"), Ct);
+
+        await provider.DisposeAsync();
+
+        var ex = await Assert.ThrowsAsync<RunNotStartedException>(() => waiting.Completion);
+        Assert.Contains("services were disposed", ex.Message, StringComparison.Ordinal);
+    }
 }
