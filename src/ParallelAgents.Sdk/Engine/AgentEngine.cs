@@ -68,7 +68,12 @@ public sealed class AgentEngine : IAsyncDisposable
     /// <see cref="IIsolationProviderLifecycle"/> is started; an exception it throws (such as a container provider's
     /// when no Docker engine answers) ends the run before any agent starts, and reaches the caller.</remarks>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
-    public async Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default) =>
+        RunAsync(plan, runId: null, cancellationToken);
+
+    /// <summary>Runs <paramref name="plan"/> under <paramref name="runId"/>, given beforehand by
+    /// <see cref="CreateRunId(TimeProvider)"/> (the run queue hands it out when a plan is submitted); <see langword="null"/> makes one.</summary>
+    internal async Task<RunResult> RunAsync(TaskPlan plan, string? runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -83,7 +88,7 @@ public sealed class AgentEngine : IAsyncDisposable
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            string runId = NewRunId();
+            runId ??= CreateRunId(_time);
             List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
             try
             {
@@ -207,6 +212,7 @@ public sealed class AgentEngine : IAsyncDisposable
         return problems.Count == 0 ? providers : throw new TaskPlanException(problems);
     }
 
-    private string NewRunId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+    /// <summary>A new run id: the start time, for sorting, and a random suffix.</summary>
+    internal static string CreateRunId(TimeProvider time) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 }

@@ -261,14 +261,37 @@ public sealed class ParallelAgentsBuilder
     /// <returns>The engine; dispose it when done.</returns>
     /// <exception cref="ParallelAgentsConfigurationException">The configuration is invalid; every problem is listed.</exception>
     /// <exception cref="InvalidOperationException">The builder was already built.</exception>
-    public AgentEngine Build()
+    public AgentEngine Build() => BuildWith([]);
+
+    /// <summary>The engine's options, changed in place by the dependency-injection registration, which leaves their
+    /// checks to <see cref="BuildWith(IEnumerable{string})"/> so that every problem is listed at once.</summary>
+    internal AgentEngineOptions EngineOptions => _options;
+
+    /// <summary>Whether an agent or a chat client was given.</summary>
+    internal bool HasAgent => _agent is not null || _chatClient is not null;
+
+    /// <summary>What <see cref="BuildWith(IEnumerable{string})"/> says when no agent was given, in the words of the caller's
+    /// API (the dependency-injection registration names its own methods); <see langword="null"/> for the builder's, empty
+    /// when the caller has already reported why the agent it was asked for is missing.</summary>
+    internal string? MissingAgentProblem { get; set; }
+
+    /// <summary>Whether <see cref="UseWorktreeIsolation(Action{WorktreeIsolationOptions}?)"/> was called.</summary>
+    internal bool UsesWorktrees => _useWorktrees;
+
+    /// <summary>Whether a shared memory was given.</summary>
+    internal bool HasSharedMemory => _memory is not null;
+
+    /// <summary>Builds the engine, listing <paramref name="earlierProblems"/> (found while configuring the builder)
+    /// first among the problems when the configuration is invalid.</summary>
+    internal AgentEngine BuildWith(IEnumerable<string> earlierProblems)
     {
         ThrowIfBuilt();
-        var problems = new List<string>();
+        var problems = new List<string>(earlierProblems);
         IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
-        if (agent is null && _chatClient is null)
+        if (agent is null && _chatClient is null && MissingAgentProblem is not "")
         {
-            problems.Add("No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");
+            problems.Add(MissingAgentProblem ??
+                "No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");
         }
 
         _options.Validate(problems);
