@@ -105,8 +105,16 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         await using IAgentWorkspace client = await provider.CreateWorkspaceAsync(Request("client"), Ct);
         string serverAddress = (await server.ExecuteAsync(new CommandRequest { Command = "ip -4 -o addr show eth0 | sed 's/.*inet \\([0-9.]*\\).*/\\1/'" }, Ct)).Output.Trim();
 
-        // The listener waits for one connection; the client retries until the listener is up (bounded by its timeout).
-        Task<CommandResult> listen = server.ExecuteAsync(new CommandRequest { Command = "nc -l -p 7000", Timeout = TimeSpan.FromSeconds(60) }, Ct).AsTask();
+        // The listener waits for one connection; the client sends once the listener's process is there, and retries a
+        // refused connection (bounded by its timeout). The listener's standard input must stay open (commands get a
+        // closed one, and busybox nc that sees it closed may quit on the connection before reading what came), and then
+        // nc does not end when the client hangs up: the command ends when the message has arrived.
+        Task<CommandResult> listen = server.ExecuteAsync(new CommandRequest
+        {
+            Command = "sleep 60 2>/dev/null | nc -l -p 7000 > /tmp/received & until grep -q client /tmp/received 2>/dev/null; do sleep 0.05; done; cat /tmp/received",
+            Timeout = TimeSpan.FromSeconds(60),
+        }, Ct).AsTask();
+        await WaitForProcessAsync(server, "nc -l -p 7000");
         CommandResult send = await client.ExecuteAsync(new CommandRequest
         {
             Command = $"until echo hello from the client | nc {serverAddress} 7000; do sleep 0.2; done",
@@ -124,7 +132,7 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         CommandResult outsideReceived = await outsideListen;
 
         Assert.True(send.Succeeded, send.Output);
-        Assert.Equal("hello from the client\n", received.Output);
+        Assert.True(received.Output == "hello from the client\n", $"received {received} [{received.Output}]; sent {send} [{send.Output}]");
         Assert.DoesNotContain("rc=0", blocked.Output, StringComparison.Ordinal);
         Assert.True(outsideReceived.TimedOut);
         Assert.DoesNotContain("escaped", outsideReceived.Output, StringComparison.Ordinal);
