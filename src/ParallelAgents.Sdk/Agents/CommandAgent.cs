@@ -187,7 +187,7 @@ public sealed class CommandAgent : IAgent
 
         if (command.Length > MaxCommandChars)
         {
-            return $"The agent's command line for task '{task.Id}' is {command.Length:N0} characters, over the {MaxCommandChars + 1:N0} one argument may have; " +
+            return string.Create(CultureInfo.InvariantCulture, $"The agent's command line for task '{task.Id}' is {command.Length:N0} characters, over the {MaxCommandChars + 1:N0} one argument may have; ") +
                 "pass the prompt with {prompt_file} (or read PARALLELAGENTS_PROMPT_FILE) instead of {instructions} or {prompt}.";
         }
 
