@@ -189,39 +189,57 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
 
     private ConflictResolution Commit(Repository repository, ConflictContext context, Commit ours, Commit theirs, List<(string Path, Blob Blob, Mode Mode)> resolved)
     {
-        // The clean part of the merge comes from the same in-memory merge the engine computes; only the conflicted paths
-        // are replaced. Objects it writes are the merged blobs and trees the resolution commit needs anyway.
-        using TransientIndex index = repository.ObjectDatabase.MergeCommitsIntoIndex(ours, theirs, InMemoryMerge.Options())
-            ?? throw new InvalidOperationException("libgit2 stopped the merge early although FailOnConflict is off.");
-        foreach ((string path, Blob blob, Mode mode) in resolved)
-        {
-            index.Remove(path);
-            index.Add(blob, path, mode);
-        }
-
-        if (!index.IsFullyMerged)
-        {
-            string left = string.Join(", ", index.Conflicts.Select(c => (c.Theirs ?? c.Ours ?? c.Ancestor).Path).Distinct());
-            return ConflictResolution.NotResolved($"After the model's resolutions, the merge still conflicts in {left} (not among the conflicts given to the resolver).");
-        }
-
-        // CreateTree(Index) needs an index backed by the repository's index file; an in-memory one is written entry by entry.
+        // The clean part of the merge is computed as the engine computes it, in a handle whose object writes stay in
+        // memory (blobs of files merged line by line, virtual bases of criss-cross histories); only the objects the
+        // resolution's tree needs are then written to the repository.
         var definition = new TreeDefinition();
-        foreach (IndexEntry entry in index)
+        var replaced = new HashSet<string>(resolved.Select(r => r.Path), StringComparer.Ordinal);
+        var left = new SortedSet<string>(StringComparer.Ordinal);
+        using (var handle = new Repository(context.RepositoryPath))
         {
-            if (entry.StageLevel != StageLevel.Staged)
+            var scratch = new ScratchObjectBackend();
+            handle.ObjectDatabase.AddBackend(scratch, ScratchObjectBackend.Priority);
+            using TransientIndex index = handle.ObjectDatabase.MergeCommitsIntoIndex(
+                handle.Lookup<Commit>(ours.Id), handle.Lookup<Commit>(theirs.Id), InMemoryMerge.Options())
+                ?? throw new InvalidOperationException("libgit2 stopped the merge early although FailOnConflict is off.");
+            foreach (IndexEntry entry in index)
             {
-                continue;
-            }
+                if (replaced.Contains(entry.Path))
+                {
+                    continue;
+                }
 
-            if (entry.Mode == Mode.GitLink)
-            {
-                definition.AddGitLink(entry.Path, entry.Id);
-            }
-            else
-            {
+                if (entry.StageLevel != StageLevel.Staged)
+                {
+                    left.Add(entry.Path);
+                    continue;
+                }
+
+                if (entry.Mode == Mode.GitLink)
+                {
+                    definition.AddGitLink(entry.Path, entry.Id);
+                    continue;
+                }
+
+                if (scratch.Exists(entry.Id))
+                {
+                    using Stream content = handle.Lookup<Blob>(entry.Id).GetContentStream();
+                    repository.ObjectDatabase.CreateBlob(content);
+                }
+
                 definition.Add(entry.Path, entry.Id, entry.Mode);
             }
+        }
+
+        if (left.Count > 0)
+        {
+            return ConflictResolution.NotResolved(
+                $"After the model's resolutions, the merge still conflicts in {string.Join(", ", left)}, which were not among the conflicts given to the resolver.");
+        }
+
+        foreach ((string path, Blob blob, Mode mode) in resolved)
+        {
+            definition.Add(path, blob, mode);
         }
 
         Tree tree = repository.ObjectDatabase.CreateTree(definition);

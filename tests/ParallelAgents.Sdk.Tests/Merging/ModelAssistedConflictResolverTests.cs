@@ -35,7 +35,8 @@ public sealed class ModelAssistedConflictResolverTests
         Assert.Equal(ResolvedText, repo.ShowFile(commit, "a.txt") + "\n");
         Assert.Equal("from the task\n", repo.ShowFile(commit, "task.txt") + "\n");
         Assert.Equal("from main\n", repo.ShowFile(commit, "main.txt") + "\n");
-        Assert.Equal(["a.txt", "main.txt", "task.txt"], repo.TreeFiles(commit));
+        Assert.Equal("1 task\n2\n3\n4\n5\n6 main\n", repo.ShowFile(commit, "b.txt") + "\n");
+        Assert.Equal(["a.txt", "b.txt", "main.txt", "task.txt"], repo.TreeFiles(commit));
         Assert.Contains("a.txt", resolution.Reason, StringComparison.Ordinal);
         Assert.Equal(before, repo.Snapshot());
         Assert.Equal("main", repo.Git("branch", "--show-current"));
@@ -231,7 +232,7 @@ public sealed class ModelAssistedConflictResolverTests
         Assert.Equal(MergeStatus.Resolved, result.Status);
         Assert.Equal("model-assisted", result.Resolver);
         Assert.Equal(ResolvedText, repo.Read("a.txt"));
-        Assert.Equal(["a.txt", "main.txt", "task.txt"], repo.TreeFiles("main"));
+        Assert.Equal(["a.txt", "b.txt", "main.txt", "task.txt"], repo.TreeFiles("main"));
         Assert.Equal(result.ResolutionCommit, repo.RevParse("agent/x-resolved"));
         repo.AssertFsckClean();
     }
@@ -277,19 +278,22 @@ public sealed class ModelAssistedConflictResolverTests
         repo.AssertFsckClean();
     }
 
-    /// <summary>main and agent/x change line 2 of a.txt differently; each also adds a file of its own.</summary>
+    /// <summary>main and agent/x change line 2 of a.txt differently, each changes another line of b.txt (which merges
+    /// cleanly into a new version), and each adds a file of its own.</summary>
     private static MergeTestRepository Conflicted(string extra = "")
     {
-        MergeTestRepository repo = MergeTestRepository.Create(new Dictionary<string, string> { ["a.txt"] = BaseText + extra });
+        MergeTestRepository repo = MergeTestRepository.Create(new Dictionary<string, string> { ["a.txt"] = BaseText + extra, ["b.txt"] = "1\n2\n3\n4\n5\n6\n" });
         repo.OnBranch("agent/x", "main", r =>
         {
             r.Write("a.txt", TheirsText + extra);
+            r.Write("b.txt", "1 task\n2\n3\n4\n5\n6\n");
             r.Write("task.txt", "from the task\n");
         });
         repo.OnMain(
             r =>
             {
                 r.Write("a.txt", OursText + extra);
+                r.Write("b.txt", "1\n2\n3\n4\n5\n6 main\n");
                 r.Write("main.txt", "from main\n");
             },
             "Merge branch 'agent/other' into main (task other)\n\nParallelAgents-Task: other\n");
@@ -300,6 +304,9 @@ public sealed class ModelAssistedConflictResolverTests
     {
         string ours = repo.RevParse("main"), theirs = repo.RevParse("agent/x");
         using var repository = new Repository(repo.Root);
+
+        // The merge's own writes (the clean merge of b.txt) stay in memory, so the resolver must write what it needs.
+        repository.ObjectDatabase.AddBackend(new ScratchObjectBackend(), ScratchObjectBackend.Priority);
         Commit oursCommit = repository.Lookup<Commit>(ours), theirsCommit = repository.Lookup<Commit>(theirs);
         MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(oursCommit, theirsCommit, new MergeTreeOptions());
         Assert.Equal(MergeTreeStatus.Conflicts, merge.Status);
