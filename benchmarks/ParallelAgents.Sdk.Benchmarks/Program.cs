@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
@@ -12,6 +12,8 @@ const string Usage = """
                                            rewriting a JSON file per update (every class named *Memory*)
       forecast [BenchmarkDotNet options]   conflict forecasting of 4 simultaneous commits: pooled repository
                                            handles vs a handle per commit vs one handle behind a lock
+      merge [--files N] [--iterations N]   the engine's in-memory merge check vs git merge-tree --write-tree as a
+                                           process, on loose and on packed objects (target: at most 1.0 x)
     """;
 
 if (args.Length == 0)
@@ -38,6 +40,8 @@ switch (args[0].ToLowerInvariant())
         string[] forecastArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Forecast*"];
         BenchmarkSwitcher.FromTypes([typeof(ForecastBenchmarks)]).Run(forecastArgs);
         return 0;
+    case "merge":
+        return MergeBenchmarks.Run(rest);
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
     default:

@@ -134,6 +134,7 @@ public sealed class ReplayChatClient : IChatClient
             yield return update;
         }
 
+        // The answer is already in memory; this await only keeps the method an async iterator without a warning.
         await Task.CompletedTask.ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,6 +23,8 @@ public sealed class ParallelAgentsBuilder
     private readonly AgentEngineOptions _options = new();
     private readonly List<IIsolationProvider> _providers = [];
     private IAgent? _agent;
+    private IChatClient? _chatClient;
+    private Action<ChatClientAgentOptions>? _chatClientConfiguration;
     private ISharedMemory? _memory;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
@@ -44,6 +47,26 @@ public sealed class ParallelAgentsBuilder
         ArgumentNullException.ThrowIfNull(agent);
         ThrowIfBuilt();
         _agent = agent;
+        _chatClient = null;
+        return this;
+    }
+
+    /// <summary>
+    /// Has the engine's tasks done by AI coding agents over <paramref name="chatClient"/>: a <see cref="ChatClientAgent"/>
+    /// with the workspace and shared-memory tools. Pass the plain client; the agent adds its own function invocation.
+    /// </summary>
+    /// <param name="chatClient">Any <see cref="IChatClient"/> (OpenAI, Azure OpenAI, Ollama, a replaying client in tests...).</param>
+    /// <param name="configure">Changes the <see cref="ChatClientAgentOptions"/> (budgets, templates, prices...). When
+    /// the builder has a repository with a reports folder and the transcript folder is left at its default, transcripts
+    /// go to <c>&lt;reports&gt;/agents/</c> under the repository.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseChatClient(IChatClient chatClient, Action<ChatClientAgentOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ThrowIfBuilt();
+        _chatClient = chatClient;
+        _chatClientConfiguration = configure;
+        _agent = null;
         return this;
     }
 
@@ -230,9 +253,10 @@ public sealed class ParallelAgentsBuilder
     {
         ThrowIfBuilt();
         var problems = new List<string>();
-        if (_agent is null)
+        IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
+        if (agent is null && _chatClient is null)
         {
-            problems.Add("No agent is configured: call UseAgent(...) with the agent that does the tasks.");
+            problems.Add("No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");
         }
 
         _options.Validate(problems);
@@ -290,7 +314,33 @@ public sealed class ParallelAgentsBuilder
         };
 
         _built = true;
-        return new AgentEngine(_options.Clone(), _agent!, providers, _memory, _timeProvider, _loggerFactory, repository, worktrees);
+        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, worktrees);
+    }
+
+    private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)
+    {
+        if (_chatClient is null)
+        {
+            return null;
+        }
+
+        var options = new ChatClientAgentOptions();
+        string? defaultTranscripts = options.TranscriptDirectory;
+        _chatClientConfiguration?.Invoke(options);
+        if (_repositoryPath is not null && _reportsDirectory is not null && options.TranscriptDirectory == defaultTranscripts)
+        {
+            options.TranscriptDirectory = Path.Combine(Path.GetFullPath(_reportsDirectory, Path.GetFullPath(_repositoryPath)), "agents");
+        }
+
+        try
+        {
+            return new ChatClientAgent(_chatClient, options);
+        }
+        catch (ParallelAgentsConfigurationException ex)
+        {
+            problems.AddRange(ex.Problems);
+            return null;
+        }
     }
 
     private WorktreeIsolationOptions? BuildWorktreeOptions(List<string> problems)

@@ -195,7 +195,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         {
             Log.CommitFailed(_logger, task.Id, context.Attempt, branch, ex);
             return succeeded
-                ? AgentOutcome.Failure($"committing the work on '{branch}' failed: {ex.Message}; the files are left in {workspace.RootPath}.")
+                ? AgentOutcome.Failure($"committing the work on '{branch}' failed: {ex.Message}; the files are left in {workspace.RootPath}.", usage: outcome!.Usage)
                 : outcome;
         }
 
@@ -208,7 +208,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         // With several agents on one task, only the first to succeed is merged; the others are stopped as losers.
         if (Interlocked.CompareExchange(ref _mergeClaims[taskIndex], 1, 0) != 0)
         {
-            return AgentOutcome.Failure("another agent on this task succeeded first; this attempt's work stays on its branch " + branch);
+            return AgentOutcome.Failure("another agent on this task succeeded first; this attempt's work stays on its branch " + branch, usage: outcome!.Usage);
         }
 
         if (siblings is not null)
@@ -234,7 +234,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Interlocked.Exchange(ref _mergeClaims[taskIndex], 0);
-            return AgentOutcome.Failure($"merging branch '{branch}' into '{MainBranch}' failed: {ex.Message} The work stays on '{branch}'.");
+            return AgentOutcome.Failure($"merging branch '{branch}' into '{MainBranch}' failed: {ex.Message} The work stays on '{branch}'.", usage: outcome!.Usage);
         }
 
         Record(merge);
@@ -255,7 +255,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         Publish(AgentEventKind.MergeFailed, task.Id, merge: merge, message: merge.Message);
         string where = merge.ReportPath is null ? string.Empty : $" See {merge.ReportPath}.";
         return AgentOutcome.Failure(
-            $"its work is on branch '{branch}' but did not reach '{MainBranch}' ({Describe(merge.Status)}): {merge.Message}{where}");
+            $"its work is on branch '{branch}' but did not reach '{MainBranch}' ({Describe(merge.Status)}): {merge.Message}{where}", usage: outcome!.Usage);
     }
 
     /// <summary>Writes the run's merge summary and releases the repository.</summary>

@@ -32,7 +32,9 @@ namespace ParallelAgents.Sdk;
 /// from a sequence no longer retained does. A deleted key keeps a small marker, so a store whose keys keep changing
 /// names grows with them.</para>
 /// <para>The one thing a write may wait for outside this class is the .NET runtime itself: allocating (one object per
-/// write), and, when watchers are waiting, queueing their continuations to the thread pool.</para>
+/// write, whatever the retries: the entry is made once and numbered again for each attempt before anyone can see it,
+/// and a compare-and-set adds its result), and, when watchers are waiting, queueing their continuations to the
+/// thread pool.</para>
 /// </remarks>
 public sealed class InMemorySharedMemory : ISharedMemory
 {
@@ -96,12 +98,17 @@ public sealed class InMemorySharedMemory : ISharedMemory
         }
 
         KeySlot slot = known ?? _keys.GetOrAdd(key!);
-        DateTimeOffset now = _time.GetUtcNow();
+
+        // Made before the race, not in it: between the catch-up's look at the log and the swap that commits, the
+        // writer only reads its key's state and numbers the entry, so another core's commit rarely lands in between,
+        // and a lost race costs no allocation.
+        var entry = new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow());
         while (true)
         {
-            long last = _log.CatchUp();
-            var entry = new MemoryEntry(slot.Key, copy, last + 1, author, now);
-            if (_log.TryAppend(last, entry, slot))
+            long last = _log.CatchUp(out object? successor);
+            object? state = Volatile.Read(ref slot.State);
+            KeySlot.Renumber(entry, last + 1);
+            if (_log.TryAppend(last, successor, entry, slot, state))
             {
                 return new ValueTask<MemoryEntry>(entry);
             }
@@ -133,23 +140,27 @@ public sealed class InMemorySharedMemory : ISharedMemory
             return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(false, null));
         }
 
-        DateTimeOffset? now = null;
+        // A write that will probably happen is made before the race, as in SetAsync; one that will probably lose
+        // reads no clock and allocates nothing unless the check below says otherwise.
+        MemoryEntry? entry = ((Volatile.Read(ref slot.State) as MemoryEntry)?.Version ?? 0) == expectedVersion
+            ? new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow())
+            : null;
         while (true)
         {
-            long last = _log.CatchUp();
-            var current = Volatile.Read(ref slot.State) as MemoryEntry;
+            long last = _log.CatchUp(out object? successor);
+            object? state = Volatile.Read(ref slot.State);
+            var current = state as MemoryEntry;
             if ((current?.Version ?? 0) != expectedVersion)
             {
                 return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(false, current));
             }
 
-            // Read once, and only by a write that may happen: a lost race reads no clock.
-            now ??= _time.GetUtcNow();
+            entry ??= new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow());
 
             // The check read the state as of 'last' (or later, and then the append below fails): claiming the place
             // right after 'last' commits only if no write came between.
-            var entry = new MemoryEntry(slot.Key, copy, last + 1, author, now.Value);
-            if (_log.TryAppend(last, entry, slot))
+            KeySlot.Renumber(entry, last + 1);
+            if (_log.TryAppend(last, successor, entry, slot, state))
             {
                 return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(true, entry));
             }
@@ -178,14 +189,15 @@ public sealed class InMemorySharedMemory : ISharedMemory
         DateTimeOffset? now = null;
         while (true)
         {
-            long last = _log.CatchUp();
-            if (Volatile.Read(ref slot.State) is not MemoryEntry)
+            long last = _log.CatchUp(out object? successor);
+            object? state = Volatile.Read(ref slot.State);
+            if (state is not MemoryEntry)
             {
                 return new ValueTask<bool>(false);
             }
 
             now ??= _time.GetUtcNow();
-            if (_log.TryAppend(last, new Tombstone(last + 1, slot.Key, author, now.Value), slot))
+            if (_log.TryAppend(last, successor, new Tombstone(last + 1, slot.Key, author, now.Value), slot, state))
             {
                 return new ValueTask<bool>(true);
             }
@@ -376,6 +388,9 @@ public sealed class InMemorySharedMemory : ISharedMemory
             }
         }
     }
+
+    /// <summary>The log, for tests that pause a writer in the middle of its write.</summary>
+    internal CommitLog Log => _log;
 
     /// <summary>The key's slot, if it has one; a key too long to have one is not even hashed.</summary>
     private KeySlot? FindSlot(string? key) =>

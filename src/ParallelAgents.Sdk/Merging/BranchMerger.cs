@@ -1,5 +1,6 @@
 using System.Globalization;
 using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk;
 
@@ -20,6 +21,7 @@ public sealed class BranchMerger : IAsyncDisposable
     private const string TaskTrailer = "ParallelAgents-Task: ";
 
     private readonly MergeOptions _options;
+    private readonly ILogger _logger;
     private readonly Repository _repository;
     private readonly string _commonDir;
     private readonly string _root;
@@ -41,6 +43,7 @@ public sealed class BranchMerger : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options.Clone();
+        _logger = _options.LoggerFactory.CreateLogger<BranchMerger>();
         string path = Path.GetFullPath(_options.RepositoryPath);
         string? gitDir = Directory.Exists(path) ? Repository.Discover(path) : null;
         if (gitDir is null)
@@ -76,8 +79,8 @@ public sealed class BranchMerger : IAsyncDisposable
     /// <returns>How the merge ended. Conflicts, failed verification and branches with nothing to merge are results, not
     /// exceptions.</returns>
     /// <exception cref="ArgumentException">The request is incomplete; the message names the field.</exception>
-    /// <exception cref="InvalidOperationException">The main branch does not exist, or kept moving for
-    /// <see cref="MergeOptions.MaxMainBranchRetries"/> attempts.</exception>
+    /// <exception cref="InvalidOperationException">The main branch does not exist, or kept moving (or stayed locked by
+    /// another git command) for <see cref="MergeOptions.MaxMainBranchRetries"/> attempts.</exception>
     public async Task<MergeResult> MergeAsync(MergeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -96,7 +99,8 @@ public sealed class BranchMerger : IAsyncDisposable
     }
 
     /// <summary>
-    /// Merges the branches of many tasks of a plan, dependencies first (the plan's topological order, ties by priority):
+    /// Merges the branches of many tasks of a plan, dependencies first, then by priority (higher first), then in plan
+    /// order:
     /// what the <c>merge</c> command does after a run. A task whose dependency did not reach the main branch is skipped,
     /// so that the main branch never gets work whose foundation is missing.
     /// </summary>
@@ -124,7 +128,7 @@ public sealed class BranchMerger : IAsyncDisposable
             wanted.Add(id);
         }
 
-        IReadOnlyList<AgentTask> order = plan.GetTopologicalOrder();
+        List<AgentTask> order = MergeOrder(plan);
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < order.Count; i++)
         {
@@ -149,7 +153,9 @@ public sealed class BranchMerger : IAsyncDisposable
                     cancellationToken).ConfigureAwait(false);
             }
 
-            if (!result.ReachedMain && result.Status != MergeStatus.Skipped || blocker is not null)
+            // A branch already contained in main counts as merged; a missing branch or a failed merge blocks dependents.
+            bool alreadyInMain = result.Status == MergeStatus.Skipped && result.TheirsCommit is not null;
+            if (!result.ReachedMain && !alreadyInMain)
             {
                 missing.Add(task.Id);
             }
@@ -158,6 +164,44 @@ public sealed class BranchMerger : IAsyncDisposable
         }
 
         return results;
+    }
+
+    /// <summary>The plan's tasks with every dependency before its dependents and, among the tasks whose dependencies
+    /// are placed, the highest priority first, then plan order.</summary>
+    internal static List<AgentTask> MergeOrder(TaskPlan plan)
+    {
+        IReadOnlyList<AgentTask> tasks = plan.Tasks;
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            index[tasks[i].Id] = i;
+        }
+
+        int[] waitingOn = [.. tasks.Select(t => t.Dependencies.Count)];
+        var ready = new PriorityQueue<int, (int Priority, int Index)>();
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            if (waitingOn[i] == 0)
+            {
+                ready.Enqueue(i, (-(int)tasks[i].Priority, i));
+            }
+        }
+
+        var order = new List<AgentTask>(tasks.Count);
+        while (ready.TryDequeue(out int next, out _))
+        {
+            order.Add(tasks[next]);
+            foreach (AgentTask dependent in plan.GetDependents(tasks[next].Id))
+            {
+                int d = index[dependent.Id];
+                if (--waitingOn[d] == 0)
+                {
+                    ready.Enqueue(d, (-(int)dependent.Priority, d));
+                }
+            }
+        }
+
+        return order;
     }
 
     /// <summary>Writes <c>merge_summary_&lt;timestamp&gt;.txt</c>, a table of <paramref name="results"/> (task, branch,
@@ -216,9 +260,17 @@ public sealed class BranchMerger : IAsyncDisposable
         Commit theirs = branch.Tip;
         outcome.Theirs = theirs.Sha;
         int rounds = 0;
+        bool locked = false;
         for (int attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (attempt > _options.MaxMainBranchRetries && locked)
+            {
+                throw new InvalidOperationException(
+                    $"The branch '{_options.MainBranch}' stayed locked by '{Path.Combine(_commonDir, _mainRef)}.lock' while '{request.Branch}' was being merged: " +
+                    "another git command holds it, or one crashed and left it. Wait for the command, or delete the file if no git command is running.");
+            }
+
             if (attempt > _options.MaxMainBranchRetries)
             {
                 throw new InvalidOperationException(
@@ -268,7 +320,7 @@ public sealed class BranchMerger : IAsyncDisposable
                 outcome.Status = MergeStatus.VerifyFailed;
                 outcome.VerifyCommand = prepared.VerifyCommand;
                 outcome.VerifyOutput = prepared.VerifyOutput;
-                outcome.Message = $"'{prepared.VerifyCommand}' failed on the merged tree{(outcome.Resolver is null ? "" : $" of {outcome.Resolver}'s resolution")}; " +
+                outcome.Message = $"'{prepared.VerifyCommand}' failed on the merged tree{(prepared.Resolver is null ? "" : $" of {prepared.Resolver}'s resolution")}; " +
                     $"'{_options.MainBranch}' did not move and '{request.Branch}' is unchanged.";
                 outcome.Resolver = null;
                 outcome.ResolutionCommit = null;
@@ -276,13 +328,12 @@ public sealed class BranchMerger : IAsyncDisposable
             }
 
             Commit next = prepared.Commit!;
-            List<(string Root, string? Obstacle)> checkouts = [.. MainCheckouts.Find(_commonDir, _mainRef, _mainWorkingDirectory)
-                .Select(root => (root, _options.UpdateWorkingTree ? MainCheckouts.FindObstacle(root, ours, next) : "MergeOptions.UpdateWorkingTree is off"))];
-            RefStore.SwapOutcome swap = RefStore.CompareAndSwap(
-                _commonDir, _mainRef, ours.Sha, next.Sha, _options.CommitterName, _options.CommitterEmail,
-                _options.TimeProvider.GetUtcNow(), $"parallel-agents: merge {request.Branch} ({MergeReports.StrategyName(_options.Strategy)})");
-            if (swap == RefStore.SwapOutcome.Locked)
+            RefStore.SwapOutcome swap = RefStore.TryLock(_commonDir, _mainRef, ours.Sha, out RefStore.Held? held);
+            locked = swap == RefStore.SwapOutcome.Locked;
+            if (locked)
             {
+                MergeLog.MainLocked(_logger, _options.MainBranch, attempt);
+
                 // Another git command holds the branch's lock for a moment; try again shortly.
                 await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -290,13 +341,26 @@ public sealed class BranchMerger : IAsyncDisposable
 
             if (swap == RefStore.SwapOutcome.Moved)
             {
+                MergeLog.MainMoved(_logger, _options.MainBranch, ours.Sha, request.Branch);
                 continue;
+            }
+
+            // With the branch locked at 'ours', the working trees where it is checked out are checked and, when clean,
+            // moved to the merged tree first, so that nothing can move the branch in between; then the branch advances.
+            string? treeNote;
+            using (held)
+            {
+                List<(string Root, string? Obstacle)> checkouts = [.. MainCheckouts.Find(_commonDir, _mainRef, _mainWorkingDirectory)
+                    .Select(root => (root, _options.UpdateWorkingTree ? MainCheckouts.FindObstacle(root, ours, next) : "MergeOptions.UpdateWorkingTree is off"))];
+                treeNote = UpdateCheckouts(checkouts, ours, next, outcome);
+                held!.Publish(
+                    next.Sha, _options.CommitterName, _options.CommitterEmail, _options.TimeProvider.GetUtcNow(),
+                    $"parallel-agents: merge {request.Branch} ({MergeReports.StrategyName(_options.Strategy)})");
             }
 
             _mergedBy[next.Sha] = request.Task.Id;
             outcome.Merged = next.Sha;
             outcome.Status = outcome.Resolver is null ? MergeStatus.Merged : MergeStatus.Resolved;
-            string? treeNote = UpdateCheckouts(checkouts, next, outcome);
             outcome.Message = (outcome.Resolver is null
                 ? $"Merged '{request.Branch}' into '{_options.MainBranch}' ({MergeReports.StrategyName(_options.Strategy)}) at {Short(next.Sha)}."
                 : $"{Files(outcome.Conflicts.Count)} in conflict resolved by {outcome.Resolver}; merged into '{_options.MainBranch}' at {Short(next.Sha)}.")
@@ -325,13 +389,13 @@ public sealed class BranchMerger : IAsyncDisposable
         }
         else
         {
-            MergeTreeResult merged = _repository.ObjectDatabase.MergeCommits(ours, source, InMemoryMerge.Options());
-            if (merged.Status != MergeTreeStatus.Succeeded)
+            (Tree? tree, IEnumerable<Conflict>? conflicts, List<MergeConflict>? moved) = InMemoryMerge.Check(_repository, ours, source, @base);
+            if (tree is null)
             {
-                return new Prepared { Conflicts = DescribeConflicts(merged.Conflicts, ours, @base) };
+                return new Prepared { Conflicts = moved ?? DescribeConflicts(conflicts!, ours, @base) };
             }
 
-            commit = WriteCommit(request, ours, source, merged.Tree, resolver, description);
+            commit = WriteCommit(request, ours, source, tree, resolver, description);
         }
 
         if (_options.VerifyCommands.Count > 0)
@@ -423,7 +487,7 @@ public sealed class BranchMerger : IAsyncDisposable
             if (prepared.VerifyCommand is not null)
             {
                 outcome.Attempts.Add($"{name}: refused: '{prepared.VerifyCommand}' failed on the merge of {Short(candidate.Sha)}");
-                verifyFailure ??= prepared;
+                verifyFailure ??= new Prepared { Commit = prepared.Commit, VerifyCommand = prepared.VerifyCommand, VerifyOutput = prepared.VerifyOutput, Resolver = name };
                 continue;
             }
 
@@ -598,29 +662,34 @@ public sealed class BranchMerger : IAsyncDisposable
         return [.. files];
     }
 
-    private string? UpdateCheckouts(List<(string Root, string? Obstacle)> checkouts, Commit next, Outcome outcome)
+    private string? UpdateCheckouts(List<(string Root, string? Obstacle)> checkouts, Commit ours, Commit next, Outcome outcome)
     {
         string? note = null;
-        foreach ((string root, string? obstacle) in checkouts)
+        foreach ((string root, string? found) in checkouts)
         {
-            if (obstacle is not null)
+            string? obstacle = found;
+            if (obstacle is null)
             {
-                outcome.WorkingTreeLeftAsIs ??= root;
-                note += $" The working tree at '{root}' was left exactly as it was because {obstacle}; it still shows the old '{_options.MainBranch}' (see the report's manual_steps to catch up).";
+                try
+                {
+                    obstacle = MainCheckouts.Update(root, ours, next);
+                }
+                catch (LibGit2SharpException exception)
+                {
+                    obstacle = $"it could not be updated ({exception.Message}); run 'git status' there";
+                }
+            }
+
+            if (obstacle is null)
+            {
+                outcome.WorkingTreeUpdated = true;
+                note += $" The working tree at '{root}' was updated.";
                 continue;
             }
 
-            try
-            {
-                MainCheckouts.Update(root, next);
-                outcome.WorkingTreeUpdated = true;
-                note += $" The working tree at '{root}' was updated.";
-            }
-            catch (LibGit2SharpException exception)
-            {
-                outcome.WorkingTreeLeftAsIs ??= root;
-                note += $" The working tree at '{root}' could not be updated ({exception.Message}); run 'git status' there.";
-            }
+            MergeLog.WorkingTreeLeft(_logger, root, obstacle);
+            outcome.WorkingTreeLeftAsIs ??= root;
+            note += $" The working tree at '{root}' was left exactly as it was because {obstacle}; it still shows the old '{_options.MainBranch}' (see the report's manual_steps to catch up).";
         }
 
         return note;
@@ -672,6 +741,12 @@ public sealed class BranchMerger : IAsyncDisposable
             Duration = duration,
         };
 
+        foreach (string attempt in outcome.Attempts)
+        {
+            MergeLog.ResolverAttempt(_logger, outcome.Request.Branch, attempt);
+        }
+
+        MergeLog.MergeCompleted(_logger, outcome.Request.Branch, outcome.Request.Task.Id, _options.MainBranch, outcome.Status, outcome.Message);
         MergeResult result = Build(null);
         if (_reportsDirectory is null)
         {
@@ -740,5 +815,8 @@ public sealed class BranchMerger : IAsyncDisposable
         public string? VerifyCommand { get; init; }
 
         public string? VerifyOutput { get; init; }
+
+        /// <summary>The resolver whose resolution this is, when it is one.</summary>
+        public string? Resolver { get; init; }
     }
 }

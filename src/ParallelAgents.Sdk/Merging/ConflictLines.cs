@@ -3,8 +3,9 @@ namespace ParallelAgents.Sdk;
 /// <summary>
 /// Finds the conflicting line ranges of a three-way text merge (a small diff3): each side is diffed against the
 /// ancestor, and changes of the two sides that overlap or touch in the ancestor conflict unless both sides made the
-/// same change, which is how git's merge decides. Lines both sides share at the start and end of a conflict are
-/// trimmed from it, as git's zealous merge does.
+/// same change, which is how git's merge decides. Then, as git's zealous merge (<c>XDL_MERGE_ZEALOUS</c>) does, the
+/// two sides of each conflict are diffed against each other and only the lines where they differ remain in conflict,
+/// and conflicts with three lines or fewer between them are joined into one.
 /// </summary>
 internal static class ConflictLines
 {
@@ -27,7 +28,8 @@ internal static class ConflictLines
     {
         List<Hunk> ho = Diff(b, o);
         List<Hunk> ht = Diff(b, t);
-        var result = new List<(LineRange, LineRange)>();
+        // Every change in order, as (conflict?, ours [start, end), theirs [start, end)), 0-based.
+        var items = new List<(bool Conflict, int Os, int Oe, int Ts, int Te)>();
         int i = 0, j = 0;
         int deltaO = 0, deltaT = 0;
         while (i < ho.Count || j < ht.Count)
@@ -57,26 +59,25 @@ internal static class ConflictLines
                 }
             }
 
-            if (gi > i && gj > j)
+            int os = start + deltaO, oe = end + deltaO + groupDeltaO;
+            int ts = start + deltaT, te = end + deltaT + groupDeltaT;
+            if (gi == i || gj == j || o.AsSpan(os, oe - os).SequenceEqual(t.AsSpan(ts, te - ts)))
             {
-                int os = start + deltaO, oe = end + deltaO + groupDeltaO;
-                int ts = start + deltaT, te = end + deltaT + groupDeltaT;
-                if (!o.AsSpan(os, oe - os).SequenceEqual(t.AsSpan(ts, te - ts)))
+                // One side's change, or the same change on both: no conflict.
+                items.Add((false, os, oe, ts, te));
+            }
+            else if (os == oe || ts == te)
+            {
+                // One side is empty: nothing to refine.
+                items.Add((true, os, oe, ts, te));
+            }
+            else
+            {
+                // As git's zealous merge does, the two sides of a conflict are diffed against each other and only the
+                // lines where they differ stay in conflict, one conflict per difference.
+                foreach (Hunk h in Diff(o[os..oe], t[ts..te]))
                 {
-                    // Lines both sides share at the edges of the region are not in conflict.
-                    while (os < oe && ts < te && o[os] == t[ts])
-                    {
-                        os++;
-                        ts++;
-                    }
-
-                    while (oe > os && te > ts && o[oe - 1] == t[te - 1])
-                    {
-                        oe--;
-                        te--;
-                    }
-
-                    result.Add((new LineRange(os + 1, oe), new LineRange(ts + 1, te)));
+                    items.Add((true, os + h.BaseStart, os + h.BaseEnd, ts + h.SideStart, ts + h.SideEnd));
                 }
             }
 
@@ -84,6 +85,26 @@ internal static class ConflictLines
             deltaT += groupDeltaT;
             i = gi;
             j = gj;
+        }
+
+        // Then, as git does, two conflicts with at most three lines between them (and no other change) become one.
+        var result = new List<(LineRange, LineRange)>();
+        for (int k = 0; k < items.Count; k++)
+        {
+            if (!items[k].Conflict)
+            {
+                continue;
+            }
+
+            (bool _, int cos, int coe, int cts, int cte) = items[k];
+            while (k + 1 < items.Count && items[k + 1].Conflict && items[k + 1].Os - coe <= 3)
+            {
+                k++;
+                coe = items[k].Oe;
+                cte = items[k].Te;
+            }
+
+            result.Add((new LineRange(cos + 1, coe), new LineRange(cts + 1, cte)));
         }
 
         return result;
@@ -129,8 +150,46 @@ internal static class ConflictLines
         return ids;
     }
 
-    /// <summary>A shortest edit script (Myers) from <paramref name="a"/> to <paramref name="b"/>, as hunks.</summary>
+    /// <summary>A shortest edit script (Myers) from <paramref name="a"/> to <paramref name="b"/>, as hunks, with its
+    /// changes slid into the places git's xdiff puts them.</summary>
     internal static List<Hunk> Diff(int[] a, int[] b)
+    {
+        bool[] deleted = new bool[a.Length];
+        bool[] inserted = new bool[b.Length];
+        Mark(a, b, deleted, inserted);
+        Compact(a, deleted, inserted);
+        Compact(b, inserted, deleted);
+        var hunks = new List<Hunk>();
+        int ia = 0, ib = 0;
+        while (ia < a.Length || ib < b.Length)
+        {
+            if (ia < a.Length && ib < b.Length && !deleted[ia] && !inserted[ib])
+            {
+                ia++;
+                ib++;
+                continue;
+            }
+
+            int sa = ia, sb = ib;
+            while (ia < a.Length && deleted[ia])
+            {
+                ia++;
+            }
+
+            while (ib < b.Length && inserted[ib])
+            {
+                ib++;
+            }
+
+            hunks.Add(new Hunk(sa, ia, sb, ib));
+        }
+
+        return hunks;
+    }
+
+    /// <summary>Marks the lines of <paramref name="a"/> a shortest edit script deletes and those of <paramref name="b"/>
+    /// it inserts.</summary>
+    private static void Mark(int[] a, int[] b, bool[] deleted, bool[] inserted)
     {
         int prefix = 0;
         while (prefix < a.Length && prefix < b.Length && a[prefix] == b[prefix])
@@ -145,16 +204,11 @@ internal static class ConflictLines
         }
 
         int n = a.Length - prefix - suffix, m = b.Length - prefix - suffix;
-        var hunks = new List<Hunk>();
-        if (n == 0 && m == 0)
-        {
-            return hunks;
-        }
-
         if (n == 0 || m == 0)
         {
-            hunks.Add(new Hunk(prefix, prefix + n, prefix, prefix + m));
-            return hunks;
+            Array.Fill(deleted, true, prefix, n);
+            Array.Fill(inserted, true, prefix, m);
+            return;
         }
 
         // Forward Myers with one saved V array per edit distance, then a walk back to recover the path.
@@ -185,9 +239,6 @@ internal static class ConflictLines
             }
         }
 
-        // Walk back from (n, m), collecting which lines were deleted from a and inserted from b.
-        bool[] deleted = new bool[n];
-        bool[] inserted = new bool[m];
         int cx = n, cy = m;
         for (int d = found; d > 0; d--)
         {
@@ -198,41 +249,162 @@ internal static class ConflictLines
             int prevY = prevX - prevK;
             if (prevK == k + 1)
             {
-                inserted[prevY] = true;
+                inserted[prefix + prevY] = true;
             }
             else
             {
-                deleted[prevX] = true;
+                deleted[prefix + prevX] = true;
             }
 
             cx = prevX;
             cy = prevY;
         }
+    }
 
-        int ia = 0, ib = 0;
-        while (ia < n || ib < m)
+    /// <summary>
+    /// Slides each group of changed lines of one file as xdiff's <c>xdl_change_compact</c> does (without its indent
+    /// heuristic, which merges do not use): first up, then down as far as equal lines allow, merging groups it meets,
+    /// and finally back up to the last place where it lines up with a change in the other file. A diff of texts with
+    /// repeated lines has many shortest forms; this picks git's.
+    /// </summary>
+    private static void Compact(int[] recs, bool[] changed, bool[] otherChanged)
+    {
+        var g = new Group(changed);
+        var go = new Group(otherChanged);
+        while (true)
         {
-            if (ia < n && ib < m && !deleted[ia] && !inserted[ib])
+            if (g.End != g.Start)
             {
-                ia++;
-                ib++;
-                continue;
+                int groupSize, earliestEnd, endMatchingOther;
+                do
+                {
+                    groupSize = g.End - g.Start;
+                    endMatchingOther = -1;
+                    while (g.SlideUp(recs))
+                    {
+                        go.Previous();
+                    }
+
+                    earliestEnd = g.End;
+                    if (go.End > go.Start)
+                    {
+                        endMatchingOther = g.End;
+                    }
+
+                    while (g.SlideDown(recs))
+                    {
+                        go.Next();
+                        if (go.End > go.Start)
+                        {
+                            endMatchingOther = g.End;
+                        }
+                    }
+                }
+                while (groupSize != g.End - g.Start);
+
+                if (g.End != earliestEnd && endMatchingOther != -1)
+                {
+                    while (go.End == go.Start)
+                    {
+                        g.SlideUp(recs);
+                        go.Previous();
+                    }
+                }
             }
 
-            int sa = ia, sb = ib;
-            while (ia < n && deleted[ia])
+            if (!g.Next())
             {
-                ia++;
+                break;
             }
 
-            while (ib < m && inserted[ib])
-            {
-                ib++;
-            }
+            go.Next();
+        }
+    }
 
-            hunks.Add(new Hunk(prefix + sa, prefix + ia, prefix + sb, prefix + ib));
+    /// <summary>A run of changed lines [Start, End) of one file, possibly empty (between two unchanged lines).</summary>
+    private sealed class Group
+    {
+        private readonly bool[] _changed;
+
+        public Group(bool[] changed)
+        {
+            _changed = changed;
+            while (End < changed.Length && changed[End])
+            {
+                End++;
+            }
         }
 
-        return hunks;
+        public int Start { get; private set; }
+
+        public int End { get; private set; }
+
+        public bool Next()
+        {
+            if (End == _changed.Length)
+            {
+                return false;
+            }
+
+            Start = End + 1;
+            End = Start;
+            while (End < _changed.Length && _changed[End])
+            {
+                End++;
+            }
+
+            return true;
+        }
+
+        public bool Previous()
+        {
+            if (Start == 0)
+            {
+                return false;
+            }
+
+            End = Start - 1;
+            Start = End;
+            while (Start > 0 && _changed[Start - 1])
+            {
+                Start--;
+            }
+
+            return true;
+        }
+
+        public bool SlideDown(int[] recs)
+        {
+            if (End < _changed.Length && recs[Start] == recs[End])
+            {
+                _changed[Start++] = false;
+                _changed[End++] = true;
+                while (End < _changed.Length && _changed[End])
+                {
+                    End++;
+                }
+
+                return true;
+            }
+
+            return false;
+        }
+
+        public bool SlideUp(int[] recs)
+        {
+            if (Start > 0 && recs[Start - 1] == recs[End - 1])
+            {
+                _changed[--Start] = true;
+                _changed[--End] = false;
+                while (Start > 0 && _changed[Start - 1])
+                {
+                    Start--;
+                }
+
+                return true;
+            }
+
+            return false;
+        }
     }
 }

@@ -103,11 +103,29 @@ internal static class MainCheckouts
         return null;
     }
 
-    /// <summary>Brings a working tree that <see cref="FindObstacle"/> found clean to the branch's new commit.</summary>
-    public static void Update(string root, Commit to)
+    /// <summary>Brings a working tree that <see cref="FindObstacle"/> found clean from <paramref name="from"/> to
+    /// <paramref name="to"/>, while the branch (still at <paramref name="from"/>) is locked.</summary>
+    /// <remarks>libgit2's safe checkout compares each file with <paramref name="from"/> (HEAD) before it writes, and
+    /// writes nothing at all when one changed since <see cref="FindObstacle"/> looked: a change the user makes in between
+    /// is never overwritten.</remarks>
+    /// <returns><see langword="null"/> when the tree was updated, or why it was left as it was.</returns>
+    public static string? Update(string root, Commit from, Commit to)
     {
         using var repository = new Repository(root);
-        repository.Reset(ResetMode.Hard, repository.Lookup<Commit>(to.Id));
+        if (repository.Head.Tip?.Id != from.Id)
+        {
+            return $"its HEAD is no longer at {from.Sha[..12]}";
+        }
+
+        try
+        {
+            repository.Checkout(repository.Lookup<Tree>(to.Tree.Id), null, new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.None });
+            return null;
+        }
+        catch (CheckoutConflictException exception)
+        {
+            return $"files changed while the merge was written ({exception.Message})";
+        }
     }
 
     private static string? ReadHead(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;

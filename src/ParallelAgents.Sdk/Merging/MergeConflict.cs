@@ -24,7 +24,8 @@ public sealed class MergeConflict
     public required string Path { get; init; }
 
     /// <summary>What kind of conflict: <c>content</c> (both changed the same lines), <c>add/add</c>,
-    /// <c>modify/delete</c>, <c>delete/modify</c>, <c>rename</c> or <c>binary</c>.</summary>
+    /// <c>modify/delete</c>, <c>delete/modify</c>, <c>rename</c>, <c>binary</c>, or <c>directory-rename</c> (one side
+    /// added a file in a directory the other side renamed, which <c>git merge</c> also stops at; no line ranges).</summary>
     public required string Kind { get; init; }
 
     /// <summary>The lines of the main branch's version that conflict.</summary>

@@ -69,6 +69,10 @@ public sealed class MergeOptions
     /// <value>From 1 to 1,000. The default is 10.</value>
     public int MaxMainBranchRetries { get; set; } = 10;
 
+    /// <summary>Where the merger logs each merge's outcome, lost races on the main branch and refused resolutions.</summary>
+    /// <value>The default is <see cref="Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance"/>.</value>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     /// <summary>Where timestamps of commits and reports come from.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -157,6 +161,11 @@ public sealed class MergeOptions
             CommandEnvironment.Validate(problems);
         }
 
+        if (LoggerFactory is null)
+        {
+            problems.Add("MergeOptions.LoggerFactory must not be null; use NullLoggerFactory.Instance.");
+        }
+
         if (TimeProvider is null)
         {
             problems.Add("MergeOptions.TimeProvider must not be null; use TimeProvider.System.");
@@ -179,6 +188,7 @@ public sealed class MergeOptions
             MaxResolutionRounds = MaxResolutionRounds,
             MaxMainBranchRetries = MaxMainBranchRetries,
             TimeProvider = TimeProvider,
+            LoggerFactory = LoggerFactory,
             CommandEnvironment = CommandEnvironment.Clone(),
         };
         foreach (string command in VerifyCommands)

@@ -5,7 +5,7 @@ namespace ParallelAgents.Sdk;
 
 /// <summary>
 /// Reads and moves branch refs with git's own lock-file protocol, so that advancing the main branch is a true
-/// compare-and-swap against the commit the merge was computed on. LibGit2Sharp's <c>Refs.UpdateTarget</c> re-reads the
+/// compare-and-swap against the commit the merge was computed on (lock, compare, write, rename). LibGit2Sharp's <c>Refs.UpdateTarget</c> re-reads the
 /// ref before it writes, so it cannot tell that another process moved the branch after the merge was computed.
 /// git and libgit2 take the same <c>&lt;ref&gt;.lock</c> file, so the swap is safe against both.
 /// </summary>
@@ -80,12 +80,12 @@ internal static class RefStore
         return null;
     }
 
-    /// <summary>Moves <paramref name="refName"/> from <paramref name="expected"/> to <paramref name="next"/> only if it still
-    /// points at <paramref name="expected"/>, and appends to its reflog when it keeps one.</summary>
-    public static SwapOutcome CompareAndSwap(
-        string commonDir, string refName, string expected, string next, string committerName, string committerEmail,
-        DateTimeOffset when, string message)
+    /// <summary>Takes the ref's lock (<c>&lt;ref&gt;.lock</c>, as git does) if the ref still points at
+    /// <paramref name="expected"/>: while it is held, no git command, libgit2 or merger can move the ref, and
+    /// <see cref="Held.Publish"/> moves it. Disposing an unpublished lock releases it and leaves the ref as it was.</summary>
+    public static SwapOutcome TryLock(string commonDir, string refName, string expected, out Held? held)
     {
+        held = null;
         string refPath = Path.Combine(commonDir, refName);
         string lockPath = refPath + ".lock";
         Directory.CreateDirectory(Path.GetDirectoryName(refPath)!);
@@ -99,34 +99,45 @@ internal static class RefStore
             return SwapOutcome.Locked;
         }
 
-        bool moved = false;
-        try
+        if (!string.Equals(Read(commonDir, refName), expected, StringComparison.OrdinalIgnoreCase))
         {
-            using (stream)
-            {
-                string? current = Read(commonDir, refName);
-                if (!string.Equals(current, expected, StringComparison.OrdinalIgnoreCase))
-                {
-                    return SwapOutcome.Moved;
-                }
-
-                stream.Write(Encoding.ASCII.GetBytes(next + "\n"));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(lockPath, refPath, overwrite: true);
-            moved = true;
-        }
-        finally
-        {
-            if (!moved)
-            {
-                File.Delete(lockPath);
-            }
+            stream.Dispose();
+            File.Delete(lockPath);
+            return SwapOutcome.Moved;
         }
 
-        AppendReflog(commonDir, refName, expected, next, committerName, committerEmail, when, message);
+        held = new Held(commonDir, refName, expected, refPath, lockPath, stream);
         return SwapOutcome.Swapped;
+    }
+
+    /// <summary>A ref's lock, held.</summary>
+    internal sealed class Held(string commonDir, string refName, string expected, string refPath, string lockPath, FileStream stream) : IDisposable
+    {
+        private bool _done;
+
+        /// <summary>Writes <paramref name="next"/> as the ref's value and releases the lock by renaming it over the ref.</summary>
+        public void Publish(string next, string committerName, string committerEmail, DateTimeOffset when, string message)
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            stream.Write(Encoding.ASCII.GetBytes(next + "\n"));
+            stream.Flush(flushToDisk: true);
+            stream.Dispose();
+            File.Move(lockPath, refPath, overwrite: true);
+            _done = true;
+            AppendReflog(commonDir, refName, expected, next, committerName, committerEmail, when, message);
+        }
+
+        public void Dispose()
+        {
+            if (_done)
+            {
+                return;
+            }
+
+            _done = true;
+            stream.Dispose();
+            File.Delete(lockPath);
+        }
     }
 
     private static void AppendReflog(

@@ -29,4 +29,8 @@ public sealed class AttemptResult
 
     /// <summary>The agent's summary of a successful attempt.</summary>
     public string? Summary { get; init; }
+
+    /// <summary>The tokens, cost, tool calls and model turns the attempt used, when its agent reported them
+    /// (<see cref="AgentOutcome.Usage"/>); <see langword="null"/> otherwise.</summary>
+    public AgentUsage? Usage { get; init; }
 }

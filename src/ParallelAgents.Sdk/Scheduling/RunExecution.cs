@@ -294,6 +294,7 @@ internal sealed class RunExecution
             IsTransient = transient,
             Exception = exception,
             Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
+            Usage = outcome?.Usage,
         });
 
         switch (status)

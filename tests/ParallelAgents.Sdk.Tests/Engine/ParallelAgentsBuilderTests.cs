@@ -32,7 +32,50 @@ public class ParallelAgentsBuilderTests
     {
         var ex = Assert.Throws<ParallelAgentsConfigurationException>(() => new ParallelAgentsBuilder().Build());
 
-        Assert.Equal("No agent is configured: call UseAgent(...) with the agent that does the tasks.", Assert.Single(ex.Problems));
+        Assert.Equal(
+            "No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.",
+            Assert.Single(ex.Problems));
+    }
+
+    [Fact]
+    public void Build_MergingWithoutRepository_ThrowsNamingUseRepository()
+    {
+        var builder = new ParallelAgentsBuilder()
+            .UseAgent(Noop)
+            .UseMerging(o => o.Strategy = MergeStrategy.Squash)
+            .UseConflictResolver(new ReportOnlyResolver());
+
+        var ex = Assert.Throws<ParallelAgentsConfigurationException>(builder.Build);
+
+        Assert.Contains("call UseRepository(path, mainBranch)", Assert.Single(ex.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_WorktreesWithoutRepository_ThrowsNamingUseRepository()
+    {
+        var builder = new ParallelAgentsBuilder().UseAgent(Noop).UseWorktreeIsolation();
+
+        var ex = Assert.Throws<ParallelAgentsConfigurationException>(builder.Build);
+
+        Assert.Contains("Worktree isolation needs a repository", Assert.Single(ex.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_RepositoryThatIsNotGit_ThrowsSayingWhere()
+    {
+        string folder = Directory.CreateTempSubdirectory("pa-not-a-repo-").FullName;
+        try
+        {
+            var builder = new ParallelAgentsBuilder().UseAgent(Noop).UseRepository(folder).UseWorktreeIsolation();
+
+            var ex = Assert.Throws<ParallelAgentsConfigurationException>(builder.Build);
+
+            Assert.Contains(folder, string.Join("\n", ex.Problems), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -331,4 +331,36 @@ public class RepositoryRunTests
         Assert.Single(result.Merges, m => m.Status == MergeStatus.Conflict);
         Assert.Single(result.Tasks, t => t.State == TaskState.Failed);
     }
+
+    [Fact]
+    public async Task RunAsync_UseChatClient_TheModelsToolCallsLandOnMainWithUsageAndATranscript()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        TaskPlan plan = TaskPlan.Parse("""
+            tasks:
+              - id: hello
+                instructions: write hello.txt
+            """);
+        var client = new FakeChatClient()
+            .Call("write_file", new { path = "hello.txt", content = "hello\n" }, inputTokens: 100, outputTokens: 20)
+            .Text("wrote hello.txt", inputTokens: 150, outputTokens: 10);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .UseChatClient(client)
+            .Build();
+
+        RunResult result = await engine.RunAsync(plan, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("hello\n", repo.Git("show", "main:hello.txt"));
+        AgentUsage usage = Assert.Single(result["hello"].Attempts).Usage!;
+        Assert.Equal(250, usage.InputTokens);
+        Assert.Equal(30, usage.OutputTokens);
+        string transcripts = Path.Combine(repo.Path, "reports", "agents", "hello");
+        Assert.Single(Directory.GetFiles(transcripts, "*.jsonl"));
+        Assert.Single(Directory.GetFiles(Path.Combine(repo.Path, "reports"), "merge_hello_*.json"));
+        Assert.Single(repo.Worktrees());
+        repo.AssertFsckClean();
+    }
 }

@@ -202,6 +202,55 @@ public class InMemorySharedMemoryTests : SharedMemoryContractTests
     }
 
     [Fact]
+    public async Task Writes_WriterPausedBetweenItsCommitAndItsApply_OthersFinishItsWriteAndGoOn()
+    {
+        await using var memory = new InMemorySharedMemory();
+        using var committed = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        int paused = 0;
+        memory.Log.AfterCommit = _ =>
+        {
+            // Only the first writer pauses, holding sequence 1, until the others are done.
+            if (Interlocked.Exchange(ref paused, 1) == 0)
+            {
+                committed.Set();
+                resume.Wait(Ct);
+            }
+        };
+        Task<MemoryEntry> stalled = Task.Factory.StartNew(
+            () => memory.SetAsync("a", Number(1), "paused", Ct).AsTask().GetAwaiter().GetResult(),
+            Ct,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        try
+        {
+            committed.Wait(Ct);
+
+            MemoryEntry other = await memory.SetAsync("b", Number(2), "other", Ct);
+            MemoryEntry? helped = await memory.GetAsync("a", Ct);
+            CompareAndSetResult next = await memory.CompareAndSetAsync("a", 1, Number(3), "other", Ct);
+
+            Assert.Equal(2, other.Version);
+            Assert.Equal(1, helped?.Version);
+            Assert.Equal("paused", helped?.Author);
+            Assert.True(next.Succeeded);
+            Assert.Equal(3, next.Current?.Version);
+        }
+        finally
+        {
+            resume.Set();
+        }
+
+        MemoryEntry own = await stalled;
+        Assert.Equal(1, own.Version);
+
+        // Its late apply did not bring the older value back, and the feed has every write once, in order.
+        Assert.Equal(3, (await memory.GetAsync("a", Ct))?.Version);
+        List<MemoryChange> changes = await TakeAsync(memory.WatchAsync("", 0, Ct), 3);
+        Assert.Equal([(1L, "a"), (2L, "b"), (3L, "a")], changes.Select(c => (c.Sequence, c.Key)));
+    }
+
+    [Fact]
     public async Task GetAsync_EntryReturnedBySet_IsTheSameInstance()
     {
         await using var memory = new InMemorySharedMemory();

@@ -26,10 +26,18 @@ internal static partial class Approvals
 
     /// <summary>Replaces what changes from run to run (commit ids, times, durations, temporary paths) with stable
     /// placeholders; each distinct commit keeps its own number, so the report's structure is still checked.</summary>
-    public static string Normalize(string text, string repositoryRoot)
+    public static string Normalize(string text, string repositoryRoot, params IEnumerable<string?> knownIds)
     {
         text = text.Replace(repositoryRoot, "<repo>", StringComparison.Ordinal).ReplaceLineEndings("\n");
         var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string? id in knownIds)
+        {
+            if (id is not null)
+            {
+                numbers.TryAdd(id, numbers.Count + 1);
+            }
+        }
+
         foreach (Match match in FullId().Matches(text))
         {
             numbers.TryAdd(match.Value, numbers.Count + 1);

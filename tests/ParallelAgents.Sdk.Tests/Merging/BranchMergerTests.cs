@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Merging;
 
@@ -308,10 +309,16 @@ public sealed class BranchMergerTests
         // from outside, as another process would.
         string verify = $"if [ ! -f '{flag}' ]; then touch '{flag}'; git -C '{repo.Root}' -c user.name=other -c user.email=o@x.invalid commit -q --allow-empty -m 'moved meanwhile'; fi";
 
-        await using var merger = new BranchMerger(repo.Options(o => o.VerifyCommands.Add(verify)));
+        using var logs = new ListLoggerFactory();
+        await using var merger = new BranchMerger(repo.Options(o =>
+        {
+            o.VerifyCommands.Add(verify);
+            o.LoggerFactory = logs;
+        }));
         MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
 
         string moved = repo.RevParse("main^1");
+        Assert.Contains(logs.Entries, e => e.Message.Contains("main moved from", StringComparison.Ordinal));
         Assert.Equal(MergeStatus.Merged, result.Status);
         Assert.Equal("moved meanwhile", repo.Git("log", "-1", "--format=%s", moved));
         Assert.Equal(moved, result.OursCommit);
@@ -478,7 +485,8 @@ public sealed class BranchMergerTests
         Approvals.Verify(Approvals.Normalize(File.ReadAllText(x.ReportPath!), repo.Root), "merge_resolved.json");
         Assert.NotNull(summary);
         Assert.Matches(@"^merge_summary_\d{8}_\d{6}\.txt$", Path.GetFileName(summary));
-        Approvals.Verify(Approvals.Normalize(File.ReadAllText(summary), repo.Root), "merge_summary.txt");
+        string?[] ids = [.. new[] { x, clean }.SelectMany(r => new[] { r.BaseCommit, r.OursCommit, r.TheirsCommit, r.ResolutionCommit, r.MergedCommit })];
+        Approvals.Verify(Approvals.Normalize(File.ReadAllText(summary), repo.Root, ids), "merge_summary.txt");
         repo.AssertFsckClean();
     }
 
@@ -492,7 +500,14 @@ public sealed class BranchMergerTests
             new AgentTask { Id = "schema", Instructions = "schema" },
             new AgentTask { Id = "ui", Instructions = "ui", Dependencies = ["conflicting"] },
             new AgentTask { Id = "conflicting", Instructions = "c", Priority = TaskPriority.High },
+            new AgentTask { Id = "done", Instructions = "already merged" },
+            new AgentTask { Id = "after-done", Instructions = "a", Dependencies = ["done"] },
+            new AgentTask { Id = "lost", Instructions = "branch missing" },
+            new AgentTask { Id = "after-lost", Instructions = "a", Dependencies = ["lost"] },
         ]);
+        repo.Git("branch", "agent/done", "main");
+        repo.OnBranch("agent/after-done", "main", r => r.Write("after-done.txt", "x\n"));
+        repo.OnBranch("agent/after-lost", "main", r => r.Write("after-lost.txt", "x\n"));
         repo.OnBranch("agent/schema", "main", r => r.Write("schema.sql", "create\n"));
         repo.OnBranch("agent/api", "agent/schema", r => r.Write("api.js", "api\n"));
         repo.OnBranch("agent/conflicting", "main", r => r.Write("a.txt", "changed by task\n"));
@@ -501,11 +516,15 @@ public sealed class BranchMergerTests
 
         await using var merger = new BranchMerger(repo.Options(o => o.ReportsDirectory = null));
         IReadOnlyList<MergeResult> results = await merger.MergeAllAsync(
-            "run-2", plan, ["api", "schema", "ui", "conflicting"], [], cancellationToken: TestContext.Current.CancellationToken);
+            "run-2", plan, ["api", "schema", "ui", "conflicting", "done", "after-done", "lost", "after-lost"], [], cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(["schema", "api", "conflicting", "ui"], results.Select(r => r.TaskId));
-        Assert.Equal([MergeStatus.Merged, MergeStatus.Merged, MergeStatus.Conflict, MergeStatus.Skipped], results.Select(r => r.Status));
-        Assert.Contains("conflicting", results[3].Message, StringComparison.Ordinal);
+        // Dependencies first, then the high-priority task, then plan order.
+        Assert.Equal(["conflicting", "schema", "api", "ui", "done", "after-done", "lost", "after-lost"], results.Select(r => r.TaskId));
+        Assert.Equal(
+            [MergeStatus.Conflict, MergeStatus.Merged, MergeStatus.Merged, MergeStatus.Skipped, MergeStatus.Skipped, MergeStatus.Merged, MergeStatus.Skipped, MergeStatus.Skipped],
+            results.Select(r => r.Status));
+        Assert.Contains("'conflicting'", results[3].Message, StringComparison.Ordinal);
+        Assert.Contains("'lost'", results[7].Message, StringComparison.Ordinal);
         Assert.Null(merger.WriteSummary(results));
         Assert.False(Directory.Exists(Path.Combine(repo.Root, "reports")));
         repo.AssertFsckClean();
@@ -521,6 +540,91 @@ public sealed class BranchMergerTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken));
 
         Assert.Contains("'trunk' does not exist", error.Message, StringComparison.Ordinal);
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_ResolutionFailsVerify_IsRefusedAndTheNextResolverWins()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        (_, string ours) = MakeConflict(repo);
+        string broken = repo.OnBranch("broken-fix", ours, r =>
+        {
+            r.Write("a.txt", "one\ntwo from main, TWO from agent\nthree\nfour\nfive\n");
+            r.Write("status.txt", "broken\n");
+        });
+        string good = MakeResolution(repo, ours);
+        var careless = new TestResolver("careless", _ => ConflictResolution.Resolved(broken));
+        var careful = new TestResolver("careful", _ => ConflictResolution.Resolved(good));
+
+        await using var merger = new BranchMerger(repo.Options(o => o.VerifyCommands.Add("grep -qx ok status.txt")));
+        MergeResult onlyCareless = await merger.MergeAsync(Request("x", [careless]), TestContext.Current.CancellationToken);
+        MergeResult both = await merger.MergeAsync(Request("x", [careless, careful]), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.VerifyFailed, onlyCareless.Status);
+        Assert.Equal("grep -qx ok status.txt", onlyCareless.VerifyCommand);
+        Assert.Contains("careless", onlyCareless.Message, StringComparison.Ordinal);
+        Assert.Equal(MergeStatus.Resolved, both.Status);
+        Assert.Equal("careful", both.Resolver);
+        Assert.Contains("'grep -qx ok status.txt' failed", both.ResolverAttempts[0], StringComparison.Ordinal);
+        Assert.Equal("ok", repo.ShowFile("main", "status.txt"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_MainCheckedOutInLinkedWorktree_UpdatesThatWorktreeOnly()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        repo.Git("checkout", "-q", "-b", "work");
+        string linked = Path.Combine(repo.Folder, "main-checkout");
+        repo.Git("worktree", "add", "-q", linked, "main");
+
+        await using var merger = new BranchMerger(repo.Options());
+        MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.Merged, result.Status);
+        Assert.True(result.WorkingTreeUpdated);
+        Assert.Equal("b\n", File.ReadAllText(Path.Combine(linked, "b.txt")));
+        Assert.False(File.Exists(Path.Combine(repo.Root, "b.txt")));
+        Assert.Equal("", repo.Git("-C", linked, "status", "--porcelain"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_BareRepository_AdvancesMain()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        string theirs = repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        string bare = Path.Combine(repo.Folder, "bare.git");
+        repo.Git("clone", "-q", "--bare", repo.Root, bare);
+
+        await using var merger = new BranchMerger(new MergeOptions { RepositoryPath = bare, ReportsDirectory = null });
+        MergeResult result = await merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(MergeStatus.Merged, result.Status);
+        Assert.False(result.WorkingTreeUpdated);
+        Assert.Equal(theirs, repo.Git("--git-dir", bare, "rev-parse", "main^2"));
+        Assert.Equal("", repo.Git("--git-dir", bare, "fsck", "--no-dangling"));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task MergeAsync_MainLockedByAnotherGitCommand_ThrowsAndLeavesTheLock()
+    {
+        using var repo = MergeTestRepository.Create(Base);
+        repo.OnBranch("agent/x", "main", r => r.Write("b.txt", "b\n"));
+        string main = repo.RevParse("main");
+        string lockFile = Path.Combine(repo.Root, ".git", "refs", "heads", "main.lock");
+        File.WriteAllText(lockFile, "held by someone else\n");
+
+        await using var merger = new BranchMerger(repo.Options(o => o.MaxMainBranchRetries = 2));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => merger.MergeAsync(Request("x"), TestContext.Current.CancellationToken));
+
+        Assert.Contains("main.lock", error.Message, StringComparison.Ordinal);
+        Assert.Equal("held by someone else\n", File.ReadAllText(lockFile));
+        File.Delete(lockFile);
+        Assert.Equal(main, repo.RevParse("main"));
         repo.AssertFsckClean();
     }
 

@@ -13,7 +13,7 @@ namespace ParallelAgents.Sdk.InMemory;
 /// only one writer can, and none can claim <c>last + 2</c> before, so sequence numbers have no gaps and a successful
 /// claim proves no write came after <c>last</c>. A committed record becomes visible when it is applied to its key's
 /// slot; then its place is marked applied. A writer first makes sure every committed record is applied, applying any
-/// that is not (<see cref="CatchUp"/>), so records become visible in sequence order, one at a time, and a writer
+/// that is not (<see cref="CatchUp()"/>), so records become visible in sequence order, one at a time, and a writer
 /// stalled between its claim and its apply holds no one up.</para>
 /// <para>A ring, not a linked list of nodes: one object per write instead of two, no chain from old records to new
 /// ones for the garbage collector to follow (a retained linked list made its background collections cost more than
@@ -21,6 +21,10 @@ namespace ParallelAgents.Sdk.InMemory;
 /// index. The applied mark sits beside the record, on the cache line the claim already owns; the one shared counter,
 /// <see cref="AppliedHint"/>, moves only every <see cref="HintInterval"/> writes, and each thread remembers where it
 /// caught up last, so a write on a busy multi-core machine moves about one contended cache line instead of four.</para>
+/// <para>The race between writers is kept short: the catch-up hands the writer what the free place holds, the writer
+/// reads its key's state and numbers an entry it made beforehand, and the compare-and-swap follows; the catch-up
+/// passes records already marked applied without reading them, and the writer's own apply swaps out the state it
+/// read instead of reading it again.</para>
 /// <para>Watchers wait on one shared <see cref="TaskCompletionSource"/> that exists only while someone waits; a writer
 /// that marks a record applied swaps it out and completes it.</para>
 /// </remarks>
@@ -31,13 +35,9 @@ internal sealed class CommitLog
 
     private static long s_lastId;
 
-    // Where this thread last knew every record was applied, for the log whose id it names (an id, not a reference,
-    // so a thread does not keep a disposed store alive): the next catch-up starts there.
+    // Where this thread last knew every record was applied: the next catch-up starts there.
     [ThreadStatic]
-    private static long t_cursorLogId;
-
-    [ThreadStatic]
-    private static long t_cursor;
+    private static Cursor t_cursor;
 
     private readonly long _id = Interlocked.Increment(ref s_lastId);
     private readonly Place[] _places;
@@ -48,6 +48,10 @@ internal sealed class CommitLog
     private PaddedLong _appliedHint;
     private TaskCompletionSource? _signal;
     private int _closed;
+
+    /// <summary>Called by a writer between its commit and the rest of its write, with the record: tests pause a writer
+    /// there to show that no one else waits for it. <see langword="null"/> outside tests; one field read per write.</summary>
+    internal Action<object>? AfterCommit { get; set; }
 
     /// <param name="retained">How many of the latest records to keep at least; rounded up to a power of two.</param>
     /// <param name="keys">Where a helper finds the slot of another writer's record.</param>
@@ -71,35 +75,52 @@ internal sealed class CommitLog
     /// <summary>Applies every committed record; lock-free.</summary>
     /// <returns>The last sequence number: at the moment this returned nothing followed it, and every record up to it
     /// is applied.</returns>
-    public long CatchUp()
+    public long CatchUp() => CatchUp(out _);
+
+    /// <summary>Applies every committed record; lock-free.</summary>
+    /// <param name="successor">What the place of the next sequence number held when it was found free: an older
+    /// lap's record, or <see langword="null"/>. Claiming that place swaps it out, so the claim needs no second look.</param>
+    /// <returns>The last sequence number: at the moment this returned nothing followed it, and every record up to it
+    /// is applied.</returns>
+    public long CatchUp(out object? successor)
     {
         long last = Start();
         while (true)
         {
             long next = last + 1;
             ref Place place = ref _places[(int)(next & _mask)];
+
+            // The applied mark first, on the line the record's reference is on: a record another core wrote and
+            // applied is passed without reading the record itself, which would be one more cache line to fetch from
+            // that core on every write.
+            long applied = Volatile.Read(ref place.Applied);
+            if (applied >= next)
+            {
+                // Applied; and if later than 'next' (a lap), whoever claimed it had made sure every record before
+                // it was applied.
+                last = applied;
+                continue;
+            }
+
             object? record = Volatile.Read(ref place.Record);
             long sequence = record is null ? 0 : KeySlot.SequenceOf(record);
             if (sequence < next)
             {
+                successor = record;
                 break;
             }
 
             if (sequence > next)
             {
-                // Lapped: whoever claimed that sequence had made sure every record before it was applied.
+                // Lapped, and not applied yet: its claimer, too, had made sure every record before it was applied.
                 last = sequence - 1;
                 continue;
             }
 
-            if (Volatile.Read(ref place.Applied) < next)
-            {
-                // Committed and not applied yet: its writer is slow or was paused. Finish its write; rare enough
-                // that looking the slot up beats keeping each record's slot beside it.
-                _keys.Find(KeySlot.KeyOf(record!))!.Apply(record!, next);
-                MarkApplied(ref place, next);
-            }
-
+            // Committed and not applied yet: its writer is slow or was paused. Finish its write; rare enough that
+            // looking the slot up beats keeping each record's slot beside it.
+            _keys.Find(KeySlot.KeyOf(record!))!.Apply(record!, next);
+            MarkApplied(ref place, next);
             last = next;
         }
 
@@ -139,7 +160,7 @@ internal sealed class CommitLog
 
     /// <summary>Commits <paramref name="record"/>, whose sequence number must be <paramref name="last"/> + 1, and applies
     /// it to <paramref name="slot"/>.</summary>
-    /// <param name="last">What <see cref="CatchUp"/> returned: every record up to it is applied.</param>
+    /// <param name="last">What <see cref="CatchUp()"/> returned: every record up to it is applied.</param>
     /// <param name="record">A <see cref="MemoryEntry"/> or a <see cref="Tombstone"/>.</param>
     /// <param name="slot">The slot of the record's key.</param>
     /// <returns><see langword="false"/> if another record took that sequence number: catch up and retry.</returns>
@@ -162,9 +183,44 @@ internal sealed class CommitLog
         return true;
     }
 
+    /// <summary>The write path's commit: as <see cref="TryAppend(long, object, KeySlot)"/>, with what the writer saw
+    /// after <see cref="CatchUp(out object?)"/>, so that between that look and the compare-and-swap that commits there
+    /// is nothing left to read, allocate or compute, and a record another core is writing meanwhile is not fetched.</summary>
+    /// <param name="last">What <see cref="CatchUp(out object?)"/> returned.</param>
+    /// <param name="successor">What it gave as the successor: the place must still hold it.</param>
+    /// <param name="record">A <see cref="MemoryEntry"/> or a <see cref="Tombstone"/> with sequence number
+    /// <paramref name="last"/> + 1.</param>
+    /// <param name="slot">The slot of the record's key.</param>
+    /// <param name="state">The slot's state, read after <see cref="CatchUp(out object?)"/> returned: its state as of
+    /// <paramref name="last"/> if this commits.</param>
+    /// <returns><see langword="false"/> if another record took that sequence number: catch up and retry.</returns>
+    public bool TryAppend(long last, object? successor, object record, KeySlot slot, object? state)
+    {
+        long sequence = last + 1;
+        ref Place place = ref _places[(int)(sequence & _mask)];
+
+        // Records are never put back, and a place holds null only before its first record: if the place still holds
+        // the successor, no record took this sequence number (and none could take a later one before it).
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref place.Record, record, successor), successor))
+        {
+            return false;
+        }
+
+        AfterCommit?.Invoke(record);
+        slot.ApplyCommitted(state, record);
+        MarkApplied(ref place, sequence);
+        Remember(sequence);
+        if (sequence % HintInterval == 0)
+        {
+            MoveHint(sequence);
+        }
+
+        return true;
+    }
+
     /// <summary>The commit alone: swaps <paramref name="record"/> into the place of sequence <paramref name="last"/> + 1
-    /// if no other record has taken it. <see cref="TryAppend"/> then applies it; tests call this alone to play a writer
-    /// that stalls right after its commit.</summary>
+    /// if no other record has taken it. <see cref="TryAppend(long, object, KeySlot)"/> then applies it; tests call this
+    /// alone to play a writer that stalls right after its commit.</summary>
     internal bool TryClaim(long last, object record)
     {
         long sequence = last + 1;
@@ -248,13 +304,17 @@ internal sealed class CommitLog
     private long Start()
     {
         long hint = Volatile.Read(ref _appliedHint.Value);
-        return t_cursorLogId == _id && t_cursor > hint ? t_cursor : hint;
+
+        // One reference to the thread's storage: each access to a thread-static costs a lookup of it.
+        ref Cursor cursor = ref t_cursor;
+        return cursor.LogId == _id && cursor.Position > hint ? cursor.Position : hint;
     }
 
     private void Remember(long applied)
     {
-        t_cursorLogId = _id;
-        t_cursor = applied;
+        ref Cursor cursor = ref t_cursor;
+        cursor.LogId = _id;
+        cursor.Position = applied;
     }
 
     /// <summary>Marks the place applied for <paramref name="sequence"/>, unless a later lap already did.</summary>
@@ -297,6 +357,14 @@ internal sealed class CommitLog
         {
             Interlocked.Exchange(ref _signal, null)?.TrySetResult();
         }
+    }
+
+    /// <summary>A thread's position in the log whose id it names: an id, not a reference, so that a thread does not
+    /// keep a disposed store alive.</summary>
+    private struct Cursor
+    {
+        public long LogId;
+        public long Position;
     }
 
     /// <summary>A place in the ring: the record and the highest sequence applied there, on one cache line.</summary>

@@ -59,6 +59,58 @@ public class CommitLogTests
     }
 
     [Fact]
+    public void TryAppend_AnotherWriterCommittedAfterTheCatchUp_FailsAndTheRetryTakesTheNextNumber()
+    {
+        var keys = new KeyTrie();
+        var log = new CommitLog(retained: 8, keys);
+        KeySlot slot = keys.GetOrAdd("k");
+        long last = log.CatchUp(out object? successor);
+        object? state = slot.State;
+        MemoryEntry late = Entry(slot, last + 1);
+
+        // Another writer commits sequence 1 between this writer's look at the log and its claim.
+        Assert.True(log.TryAppend(log.CatchUp(out object? other), other, Entry(slot, 1), slot, slot.State));
+        bool first = log.TryAppend(last, successor, late, slot, state);
+        last = log.CatchUp(out successor);
+        KeySlot.Renumber(late, last + 1);
+        bool retry = log.TryAppend(last, successor, late, slot, slot.State);
+
+        Assert.False(first);
+        Assert.True(retry);
+        Assert.Equal(2, late.Version);
+        Assert.Same(late, slot.State);
+        Assert.Same(late, log.ReadApplied(2));
+        Assert.Equal(1, ((MemoryEntry)log.ReadApplied(1)!).Version);
+    }
+
+    [Fact]
+    public void ApplyCommitted_AfterAHelperAppliedTheRecordAndALaterWriteCame_KeepsTheLater()
+    {
+        var slot = new KeySlot("k", 0);
+        MemoryEntry first = Entry(slot, 1);
+        MemoryEntry second = Entry(slot, 2);
+        MemoryEntry third = Entry(slot, 3);
+        slot.Apply(first, 1);
+
+        // The writer of 'second' paused after its commit: a helper applied it, and a later write followed.
+        slot.Apply(second, 2);
+        slot.Apply(third, 3);
+        slot.ApplyCommitted(first, second);
+
+        Assert.Same(third, slot.State);
+    }
+
+    [Fact]
+    public void Renumber_EntryNotPublishedYet_ChangesItsVersionAndNothingElse()
+    {
+        var entry = new MemoryEntry("k", JsonSerializer.SerializeToElement(7), 0, "tests", DateTimeOffset.UnixEpoch);
+
+        KeySlot.Renumber(entry, 42);
+
+        Assert.Equal(new MemoryEntry("k", JsonSerializer.SerializeToElement(7), 42, "tests", DateTimeOffset.UnixEpoch), entry);
+    }
+
+    [Fact]
     public void Read_MoreWritesThanTheCapacity_KeepsTheLatestAndReportsTheRestLost()
     {
         var keys = new KeyTrie();

@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// Sits between the function-invoking client and the user's client, so that it sees every single model call: it
+/// enforces the turn and token budgets before each call, records usage and cost after it, and writes the model's
+/// messages to the transcript. It is never disposed: disposing it would dispose the user's client, which serves every
+/// attempt and is theirs to dispose.
+/// </summary>
+internal sealed class MeteringChatClient(IChatClient inner, AttemptState state, bool countsAsTurn) : DelegatingChatClient(inner)
+{
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        state.BeforeModelCall(countsAsTurn);
+        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        Record(response, options);
+        return response;
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        state.BeforeModelCall(countsAsTurn);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            yield return update;
+        }
+
+        // ToChatResponse gathers the stream's UsageContent into Usage, as a non-streaming response would carry it.
+        Record(updates.ToChatResponse(), options);
+    }
+
+    private void Record(ChatResponse response, ChatOptions? options)
+    {
+        foreach (ChatMessage message in response.Messages)
+        {
+            state.Transcript.Message(message);
+        }
+
+        state.RecordUsage(response.Usage, response.ModelId ?? options?.ModelId);
+    }
+}
