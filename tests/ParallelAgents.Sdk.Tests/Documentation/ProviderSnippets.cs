@@ -30,13 +30,13 @@ internal static class ProviderSnippets
         return chatClient;
     }
 
-    public static AgentEngine Engine(IChatClient chatClient, IAgent agent, string repositoryPath)
+    public static AgentEngine Engine(IChatClient chatClient, string repositoryPath)
     {
         // <providers-resolver>
         AgentEngine engine = new ParallelAgentsBuilder()
             .UseRepository(repositoryPath)
             .UseWorktreeIsolation()
-            .UseAgent(agent)
+            .UseAgent(new ChatClientAgent(chatClient))
             .UseConflictResolver(new ModelAssistedConflictResolver(chatClient))
             .UseConflictResolver(new RerunAgentResolver())
             .UseConflictResolver(new ReportOnlyResolver())

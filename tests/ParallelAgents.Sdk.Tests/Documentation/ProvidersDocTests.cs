@@ -87,7 +87,7 @@ public sealed partial class ProvidersDocTests
         using var repo = new GitRepository();
         using IChatClient chatClient = new ScriptedChatClient();
 
-        await using AgentEngine engine = ProviderSnippets.Engine(chatClient, new DelegateAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success())), repo.Path);
+        await using AgentEngine engine = ProviderSnippets.Engine(chatClient, repo.Path);
 
         Assert.NotNull(engine);
     }
