@@ -14,6 +14,10 @@ namespace ParallelAgents.Sdk;
 /// <see cref="CommandAgentOptions.PassEnvironmentVariables"/>), a timeout and an output cap. Exit code 0 is success
 /// and the end of the output becomes the summary; any other code, or a timeout, fails the attempt with the end of the
 /// output as the error. The agent does not commit: the engine commits whatever an attempt leaves in its workspace.</para>
+/// <para>The summary and the error go into reports and other agents' prompts, so the values of the host's secret
+/// variables (<see cref="CommandEnvironmentOptions.DefaultSecretPatterns"/>), of the variables passed through
+/// <see cref="CommandAgentOptions.PassEnvironmentVariables"/> and of secret-named entries of
+/// <see cref="CommandAgentOptions.Environment"/> are replaced by <c>[REDACTED]</c> in them.</para>
 /// <para>Placeholders are quoted for a POSIX shell. On Windows, where commands run through <c>cmd.exe</c>, only
 /// <c>{task_id}</c>, <c>{attempt}</c> and <c>{prompt_file}</c> may be used (cmd.exe cannot carry arbitrary text in an
 /// argument safely): read the prompt from the file.</para>
@@ -68,6 +72,7 @@ public sealed class CommandAgent : IAgent
                 $"Task '{context.Task.Id}' has no workspace, and a CommandAgent runs its command in one; configure isolation (UseWorktreeIsolation or UseRepository).");
         }
 
+        SecretRedactor redactor = Redactor();
         string prompt = BuildPrompt(context);
         string promptFile = Path.Combine(Path.GetTempPath(), "parallelagents-prompts", $"{context.Task.Id}-{Guid.NewGuid():N}.md");
         Directory.CreateDirectory(Path.GetDirectoryName(promptFile)!);
@@ -89,7 +94,7 @@ public sealed class CommandAgent : IAgent
                     Environment = Environment(context, promptFile),
                 },
                 cancellationToken).ConfigureAwait(false);
-            string tail = Tail(result.Output);
+            string tail = redactor.Redact(Tail(result.Output));
             if (result.TimedOut)
             {
                 return AgentOutcome.Failure($"The agent's command was killed after running past its timeout of {_options.Timeout}. The end of its output:\n{tail}");
@@ -107,7 +112,7 @@ public sealed class CommandAgent : IAgent
                 string? failed = await RunChecksAsync(context.Task, workspace, cancellationToken).ConfigureAwait(false);
                 if (failed is not null)
                 {
-                    return AgentOutcome.Failure(failed);
+                    return AgentOutcome.Failure(redactor.Redact(failed));
                 }
             }
 
@@ -192,6 +197,19 @@ public sealed class CommandAgent : IAgent
         }
 
         return null;
+    }
+
+    private SecretRedactor Redactor()
+    {
+        var scrubbing = new CommandEnvironmentOptions();
+        IEnumerable<string> passed = _options.PassEnvironmentVariables
+            .Select(System.Environment.GetEnvironmentVariable)
+            .OfType<string>();
+        IEnumerable<string> configured = _options.Environment
+            .Where(pair => pair.Value is not null && scrubbing.IsSecret(pair.Key))
+            .Select(pair => pair.Value!);
+        return new SecretRedactor(scrubbing.SecretValues().Concat(passed.Concat(configured)
+            .Where(value => value.Length >= CommandEnvironmentOptions.MinRedactedLength)));
     }
 
     private Dictionary<string, string?> Environment(AgentContext context, string promptFile)

@@ -20,6 +20,7 @@ public sealed class CommandAgentTests : IDisposable
         printf '%s' "$PARALLELAGENTS_PROMPT_FILE" > "$FAKE_OUT/prompt-path"
         cat "$PARALLELAGENTS_PROMPT_FILE" > "$FAKE_OUT/prompt"
         printf '%s|%s|%s' "$PARALLELAGENTS_TASK_ID" "${FAKE_SECRET_API_KEY:-unset}" "${OTHER_SECRET_TOKEN:-unset}" > "$FAKE_OUT/env"
+        if [ -n "$FAKE_SECRET_API_KEY" ]; then echo "using key $FAKE_SECRET_API_KEY"; fi
         case "$FAKE_MODE" in
           success)
             echo "hello from the agent" > feature.txt
@@ -187,6 +188,7 @@ public sealed class CommandAgentTests : IDisposable
 
         Assert.True(outcome.Succeeded, outcome.ToString());
         Assert.Equal("secrets|sk-passed-1234567|unset", File.ReadAllText(Path.Combine(_out, "env")));
+        Assert.Equal("using key [REDACTED]\nreading the task\nDone: wrote feature.txt", outcome.Summary);
     }
 
     [Fact]
