@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
@@ -14,6 +14,9 @@ const string Usage = """
                                            handles vs a handle per commit vs one handle behind a lock
       merge [--files N] [--iterations N]   the engine's in-memory merge check vs git merge-tree --write-tree as a
                                            process, on loose and on packed objects (target: at most 1.0 x)
+      worktree [BenchmarkDotNet options]   worktree creation on a 2,000-file repository vs git worktree add/remove
+                                           as processes, and the warm pool's hand-out
+      worktree-paired [--rounds N]         the same ratio measured in back-to-back pairs (median of the pairs)
     """;
 
 if (args.Length == 0)
@@ -42,6 +45,12 @@ switch (args[0].ToLowerInvariant())
         return 0;
     case "merge":
         return MergeBenchmarks.Run(rest);
+    case "worktree":
+        string[] worktreeArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*WorktreeBenchmarks*"];
+        BenchmarkSwitcher.FromTypes([typeof(WorktreeBenchmarks)]).Run(worktreeArgs);
+        return 0;
+    case "worktree-paired":
+        return await WorktreePairedHarness.RunAsync(rest);
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
     default:

@@ -14,9 +14,11 @@ namespace ParallelAgents.Sdk;
 /// a task with <c>agent_count</c> above 1 gives each agent its own branch, <c>agent/backend-api+1</c>,
 /// <c>agent/backend-api+2</c>..., since <c>+</c> cannot appear in a task id and so never collides with another task's
 /// branch. A request's <see cref="WorkspaceRequest.Branch"/> overrides the name.</para>
-/// <para>A workspace starts at <see cref="WorkspaceRequest.BaseRevision"/>, or at the tip of
-/// <see cref="WorktreeIsolationOptions.BaseBranch"/> when the request names none. When the branch already exists: a
-/// later attempt of the same run continues on it, so the agent sees its earlier work; a branch from an earlier run
+/// <para>A workspace starts at <see cref="WorkspaceRequest.BaseRevision"/>. When the request names none, a task with
+/// dependencies starts at the tip of <see cref="WorktreeIsolationOptions.BaseBranch"/> as it stands then (after its
+/// dependencies were merged), and a task without dependencies starts where the base branch stood when the provider
+/// made the run's first workspace (main at the run's start). When the branch already exists: a later attempt of the
+/// same run, through this provider, continues on it, so the agent sees its earlier work; a branch from an earlier run
 /// whose commits the base already contains is moved to the base; any other is renamed
 /// <c>&lt;branch&gt;-before-&lt;run-id&gt;</c> (logged as a warning) so that its commits stay reachable, and the task starts
 /// afresh.</para>
@@ -34,6 +36,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, BranchOrigin> _branches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _runBases = new(StringComparer.Ordinal);
     private readonly string _gitDirectory;
     private readonly WorktreeLayout _layout;
     private readonly string _baseBranch;
@@ -68,7 +71,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
         }
 
         string? worktreesDirectory = null;
-        if (workingDirectory is not null && commonDirectory is not null && !string.IsNullOrWhiteSpace(options.WorktreesDirectory ?? "x"))
+        if (workingDirectory is not null && commonDirectory is not null && (options.WorktreesDirectory is null || !string.IsNullOrWhiteSpace(options.WorktreesDirectory)))
         {
             worktreesDirectory = Path.TrimEndingDirectorySeparator(options.WorktreesDirectory is null
                 ? workingDirectory + ".worktrees"
@@ -107,6 +110,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
                 }
             }
         }
+
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ParallelAgents.Isolation.Worktree");
         _time = timeProvider ?? TimeProvider.System;
         _worktreesInsideRepository = IsUnder(WorktreesDirectory, RepositoryRoot);
@@ -377,6 +381,14 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
 
     private Commit ResolveBase(Repository repo, WorkspaceRequest request)
     {
+        // A task with no dependencies starts from the base branch as it stood when the run made its first workspace,
+        // so that tasks that could have started together see the same code however long they waited for a slot.
+        bool pinned = request.BaseRevision is null && request.Task.Dependencies.Count == 0;
+        if (pinned && _runBases.TryGetValue(request.RunId, out string? runBase))
+        {
+            return repo.Lookup<Commit>(runBase);
+        }
+
         string revision = request.BaseRevision ?? HeadsPrefix + _baseBranch;
         Commit? commit = null;
         try
@@ -385,6 +397,11 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
         }
         catch (LibGit2SharpException)
         {
+        }
+
+        if (commit is not null && request.BaseRevision is null && !_runBases.ContainsKey(request.RunId))
+        {
+            _runBases[request.RunId] = commit.Sha;
         }
 
         return commit ?? throw new InvalidOperationException(request.BaseRevision is null

@@ -1,13 +1,13 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk;
 
 /// <summary>
-/// One run of a plan. Ready attempts wait in a prioritized channel; <see cref="AgentEngineOptions.MaxParallelAgents"/>
-/// workers read it, so no more agents than that ever run at once. When a task ends, the worker that ended it
+/// One run of a plan. Ready attempts wait in a <see cref="ReadyQueue"/>, best first; <see cref="AgentEngineOptions.MaxParallelAgents"/>
+/// workers take from it, so no more agents than that ever run at once. When a task ends, the worker that ended it
 /// releases its dependents (an atomic countdown of unfinished dependencies) or skips them, without a central loop
-/// in between: the hot path is one channel write and one channel read per attempt.
+/// in between: the hot path is one add and one take per attempt, and a worker whose agent completed synchronously
+/// takes its next attempt without a thread-pool hop.
 /// </summary>
 internal sealed class RunExecution
 {
@@ -24,8 +24,12 @@ internal sealed class RunExecution
     private RepositoryWorkflow? _workflow;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
-    private readonly Channel<WorkItem> _ready;
+    private readonly ReadyQueue _ready;
     private int _unfinished;
+
+    // The run's one wall-clock reading; attempt times are derived from it and the monotonic clock (see WallClockAt).
+    private DateTimeOffset _anchorTime;
+    private long _anchorTimestamp;
 
     public RunExecution(
         string runId,
@@ -57,17 +61,7 @@ internal sealed class RunExecution
         }
 
         _unfinished = _tasks.Length;
-        _ready = Channel.CreateUnboundedPrioritized(new UnboundedPrioritizedChannelOptions<WorkItem>
-        {
-            Comparer = new WorkItemComparer(plan.Graph.Rank),
-            // Every worker reads the ready queue.
-            SingleReader = false,
-            // Workers release dependents and retry timers re-queue attempts, from many threads.
-            SingleWriter = false,
-            // A worker that queues a dependent must go on to its own next read, not run another worker's
-            // continuation inline; that would serialise the workers behind one thread.
-            AllowSynchronousContinuations = false,
-        });
+        _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16);
     }
 
     public string RunId { get; }
@@ -96,6 +90,8 @@ internal sealed class RunExecution
     private async Task<RunResult> RunCoreAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset startedAt = _time.GetUtcNow();
+        _anchorTime = startedAt;
+        _anchorTimestamp = _time.GetTimestamp();
         Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
         Publish(AgentEventKind.RunStarted, null, message: $"{_tasks.Length} tasks, at most {_options.MaxParallelAgents} agents at once");
 
@@ -105,7 +101,7 @@ internal sealed class RunExecution
         using CancellationTokenRegistration onCancel = runToken.Register(() =>
         {
             // Queued attempts are drained as cancelled; no new attempt starts.
-            _ready.Writer.TryComplete();
+            _ready.Complete();
             cancelled.TrySetResult();
         });
 
@@ -150,7 +146,9 @@ internal sealed class RunExecution
             RunId = RunId,
             Merges = _workflow?.Merges ?? [],
             MergeSummaryPath = mergeSummary,
-            Tasks = [.. _tasks.Select(t => t.ToResult())],
+            // Results are built as they are read, once nothing can change them; an agent that did not stop could
+            // still add an attempt, so then they are built now.
+            Tasks = agentsStopped ? new TaskResultList(_tasks) : [.. _tasks.Select(t => t.ToResult())],
             StartedAt = startedAt,
             CompletedAt = _time.GetUtcNow(),
             WasCancelled = wasCancelled,
@@ -166,17 +164,48 @@ internal sealed class RunExecution
 
     private async Task WorkerLoopAsync(CancellationToken runToken)
     {
-        ChannelReader<WorkItem> reader = _ready.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        // The dependents this worker's attempt made ready: added with the take of its next attempt, under one lock.
+        var released = new List<WorkItem>();
+        ReadyQueue.Take take = _ready.TryTake(out WorkItem item);
+        while (true)
         {
-            while (reader.TryRead(out WorkItem item))
+            switch (take)
             {
-                await ExecuteAsync(item, runToken).ConfigureAwait(false);
+                case ReadyQueue.Take.Taken:
+                    // An attempt whose agent completed synchronously returns a completed task: the loop goes on to
+                    // the next attempt on this thread.
+                    try
+                    {
+                        await ExecuteAsync(item, released, runToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // Only a bug in the engine gets here, and it faults this worker; what its attempt released
+                        // still goes to the others, as when dependents were queued one by one.
+                        foreach (WorkItem dependent in released)
+                        {
+                            _ready.TryAdd(dependent);
+                        }
+
+                        throw;
+                    }
+
+                    take = _ready.TryAddAndTake(released, out item);
+                    break;
+                case ReadyQueue.Take.Parked:
+                    await _ready.WaitAsync().ConfigureAwait(false);
+                    take = _ready.TryTake(out item);
+                    break;
+                default:
+                    return;
             }
         }
     }
 
-    private async Task ExecuteAsync(WorkItem item, CancellationToken runToken)
+    /// <param name="item">The attempt.</param>
+    /// <param name="released">Receives the attempts of the dependents this attempt makes ready.</param>
+    /// <param name="runToken">The run's cancellation.</param>
+    private async Task ExecuteAsync(WorkItem item, List<WorkItem> released, CancellationToken runToken)
     {
         TaskRuntime runtime = _tasks[item.TaskIndex];
         if (runtime.IsFinal)
@@ -192,8 +221,8 @@ internal sealed class RunExecution
 
         AgentTask task = runtime.Task;
         runtime.SetState(TaskState.Running);
-        DateTimeOffset startedAt = _time.GetUtcNow();
         long startedTimestamp = _time.GetTimestamp();
+        DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
 
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
@@ -279,28 +308,15 @@ internal sealed class RunExecution
         attemptCts?.Dispose();
         timeoutCts?.Dispose();
 
-        // One wall-clock reading per attempt; its end is derived from the monotonic clock, which is cheaper and
-        // cannot jump backwards.
+        // Attempt times come from the monotonic clock, which is cheaper than the wall clock and cannot jump backwards.
         TimeSpan duration = _time.GetElapsedTime(startedTimestamp);
         DateTimeOffset endedAt = startedAt + duration;
-        runtime.AddAttempt(new AttemptResult
-        {
-            Attempt = item.Attempt,
-            Lane = item.Lane,
-            Status = status,
-            StartedAt = startedAt,
-            Duration = duration,
-            Error = error,
-            IsTransient = transient,
-            Exception = exception,
-            Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
-            Usage = outcome?.Usage,
-        });
+        RecordAttempt(runtime, item, status, startedAt, duration, error, transient, exception, outcome);
 
         switch (status)
         {
             case AttemptStatus.Succeeded:
-                TaskSucceeded(runtime, item, outcome!.Summary, endedAt);
+                TaskSucceeded(runtime, item, outcome!.Summary, endedAt, released);
                 break;
             case AttemptStatus.Cancelled:
                 LaneCancelled(runtime, error!);
@@ -318,6 +334,36 @@ internal sealed class RunExecution
                 break;
         }
     }
+
+    private static void RecordAttempt(
+        TaskRuntime runtime, WorkItem item, AttemptStatus status, DateTimeOffset startedAt, TimeSpan duration, string? error,
+        bool transient, Exception? exception, AgentOutcome? outcome)
+    {
+        // The lazily built record of a lone first success has no room for usage; an attempt that reports usage keeps a full record.
+        if (status == AttemptStatus.Succeeded && outcome?.Usage is null && runtime.TryRecordSoloSuccess(item.Attempt, item.Lane, duration))
+        {
+            return;
+        }
+
+        runtime.AddAttempt(new AttemptResult
+        {
+            Attempt = item.Attempt,
+            Lane = item.Lane,
+            Status = status,
+            StartedAt = startedAt,
+            Duration = duration,
+            Error = error,
+            IsTransient = transient,
+            Exception = exception,
+            Summary = status == AttemptStatus.Succeeded ? outcome!.Summary : null,
+            Usage = outcome?.Usage,
+        });
+    }
+
+    /// <summary>The wall-clock time of a <see cref="TimeProvider.GetTimestamp"/> reading of this run.</summary>
+    /// <remarks>One wall-clock reading per run instead of one per attempt: a system clock adjusted during the run
+    /// shifts no attempt's times, and attempts stay in the order they ran.</remarks>
+    private DateTimeOffset WallClockAt(long timestamp) => _anchorTime + _time.GetElapsedTime(_anchorTimestamp, timestamp);
 
     private (AttemptStatus Status, string? Error, bool Transient) Classify(
         AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, CancellationTokenSource? timeoutCts, CancellationToken runToken)
@@ -384,13 +430,16 @@ internal sealed class RunExecution
         }
 
         runtime.SetState(TaskState.Queued);
-        if (!_ready.Writer.TryWrite(next))
+        if (!_ready.TryAdd(next))
         {
             LaneCancelled(runtime, CancelledWhileRetrying);
         }
     }
 
-    private void Enqueue(TaskRuntime runtime)
+    /// <param name="runtime">The task that became ready.</param>
+    /// <param name="released">Where a worker collects the attempts it released, or <see langword="null"/> to add them
+    /// to the ready queue now.</param>
+    private void Enqueue(TaskRuntime runtime, List<WorkItem>? released = null)
     {
         if (runtime.IsFinal)
         {
@@ -402,11 +451,19 @@ internal sealed class RunExecution
         for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            _ready.Writer.TryWrite(new WorkItem(runtime.Index, lane, 1, null));
+            var item = new WorkItem(runtime.Index, lane, 1, null);
+            if (released is null)
+            {
+                _ready.TryAdd(item);
+            }
+            else
+            {
+                released.Add(item);
+            }
         }
     }
 
-    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now)
+    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, List<WorkItem> released)
     {
         if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, now))
         {
@@ -420,7 +477,7 @@ internal sealed class RunExecution
         {
             if (Interlocked.Decrement(ref _tasks[dependent].PendingDependencies) == 0)
             {
-                Enqueue(_tasks[dependent]);
+                Enqueue(_tasks[dependent], released);
             }
         }
 
@@ -495,7 +552,7 @@ internal sealed class RunExecution
     {
         if (Interlocked.Decrement(ref _unfinished) == 0)
         {
-            _ready.Writer.TryComplete();
+            _ready.Complete();
         }
     }
 
@@ -533,21 +590,11 @@ internal sealed class RunExecution
         return stillRunning;
     }
 
-    private TaskResult[] DependencyResults(int index)
+    private IReadOnlyList<TaskResult> DependencyResults(int index)
     {
         int[] dependencies = _plan.Graph.Dependencies[index];
-        if (dependencies.Length == 0)
-        {
-            return [];
-        }
-
-        var results = new TaskResult[dependencies.Length];
-        for (int i = 0; i < dependencies.Length; i++)
-        {
-            results[i] = _tasks[dependencies[i]].ToResult();
-        }
-
-        return results;
+        // Every dependency has succeeded, so its result no longer changes: a view builds only what the agent reads.
+        return dependencies.Length == 0 ? Array.Empty<TaskResult>() : new TaskResultList(_tasks, dependencies);
     }
 
     private async ValueTask DisposeWorkspaceAsync(IAgentWorkspace workspace, AgentTask task, WorkItem item)
@@ -564,6 +611,8 @@ internal sealed class RunExecution
         }
     }
 
+    // Inlined so that a run nobody watches pays one check per event, not a call with seven arguments.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void Publish(
         AgentEventKind kind,
         TaskRuntime? runtime,
@@ -573,11 +622,15 @@ internal sealed class RunExecution
         TimeSpan? delay = null,
         RunResult? result = null)
     {
-        if (!_events.HasWatchers)
+        if (_events.HasWatchers)
         {
-            return;
+            PublishToWatchers(kind, runtime, item, state, message, delay, result);
         }
+    }
 
+    private void PublishToWatchers(
+        AgentEventKind kind, TaskRuntime? runtime, WorkItem? item, TaskState? state, string? message, TimeSpan? delay, RunResult? result)
+    {
         _events.Publish(new AgentEvent
         {
             Kind = kind,

@@ -31,7 +31,7 @@ public sealed class RunResult
     public bool WasCancelled { get; init; }
 
     /// <summary>Whether every task succeeded.</summary>
-    public bool Succeeded => Tasks.All(t => t.State == TaskState.Succeeded);
+    public bool Succeeded => Count(TaskState.Succeeded) == Tasks.Count;
 
     /// <summary>Gets the result of the task with the given id.</summary>
     /// <param name="taskId">The task's id.</param>
@@ -43,7 +43,9 @@ public sealed class RunResult
     /// <summary>How many tasks ended in the given state.</summary>
     /// <param name="state">The state to count.</param>
     /// <returns>The number of tasks in that state.</returns>
-    public int Count(TaskState state) => Tasks.Count(t => t.State == state);
+    public int Count(TaskState state) =>
+        // The engine's own list counts states without building every task's result.
+        Tasks is TaskResultList list ? list.CountState(state) : Tasks.Count(t => t.State == state);
 
     /// <inheritdoc/>
     public override string ToString() =>

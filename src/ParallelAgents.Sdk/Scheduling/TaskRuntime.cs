@@ -3,8 +3,11 @@ namespace ParallelAgents.Sdk;
 /// <summary>The mutable state of one task during one run; shared by the workers, so every change is atomic.</summary>
 /// <remarks>
 /// Lock-free and small on purpose: a run holds one per task until it ends, and every attempt touches it a few times.
-/// The attempts live in a copy-on-write array that is also the result's <see cref="TaskResult.Attempts"/>, and the
-/// final <see cref="TaskResult"/> is built once, when the task ends, and reused (dependents read it for their context).
+/// The public <see cref="TaskResult"/> (and its <see cref="AttemptResult"/>s) is built when first asked for, by a
+/// dependent's <see cref="AgentContext.Dependencies"/> or the run's <see cref="RunResult.Tasks"/>, and then kept: a
+/// run of ten thousand tasks otherwise kept three objects per task alive to its end, which made every garbage
+/// collection during the run copy them. A single-agent task whose first attempt succeeds (the common case) records
+/// that attempt as a duration only; tasks with retries, failures or several agents keep their attempt objects.
 /// </remarks>
 internal sealed class TaskRuntime
 {
@@ -13,6 +16,16 @@ internal sealed class TaskRuntime
     private long _startedTicks;
     private int _state = (int)TaskState.Pending;
     private int _final;
+
+    // Written once by the caller that wins TryFinalize, then published by _ended.
+    private int _ended;
+    private string? _error;
+    private string? _summary;
+    private DateTimeOffset _completedAt;
+
+    // The first attempt of a single-agent task that succeeded: its start is the task's, its summary the task's.
+    private bool _hasSoloAttempt;
+    private TimeSpan _soloDuration;
 
     public TaskRuntime(AgentTask task, int index, int dependencyCount, int maxAttempts)
     {
@@ -64,6 +77,23 @@ internal sealed class TaskRuntime
     /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
     public void MarkStarted(DateTimeOffset now) => Interlocked.CompareExchange(ref _startedTicks, now.UtcTicks, 0);
 
+    /// <summary>Records a successful attempt without building its object, when it is the task's only attempt: a
+    /// single-agent task, first attempt, not yet final. Otherwise does nothing and returns <see langword="false"/>,
+    /// and the caller records the attempt with <see cref="AddAttempt(AttemptResult)"/>.</summary>
+    /// <remarks>Called by the one worker running the task's only lane, before it finalizes the task, so no other
+    /// attempt can be added meanwhile.</remarks>
+    public bool TryRecordSoloSuccess(int attempt, int lane, TimeSpan duration)
+    {
+        if (attempt != 1 || lane != 0 || Task.AgentCount != 1 || IsFinal || Volatile.Read(ref _attempts).Length != 0)
+        {
+            return false;
+        }
+
+        _soloDuration = duration;
+        _hasSoloAttempt = true;
+        return true;
+    }
+
     public void AddAttempt(AttemptResult attempt)
     {
         AttemptResult[] current = Volatile.Read(ref _attempts);
@@ -87,51 +117,62 @@ internal sealed class TaskRuntime
             return false;
         }
 
-        DateTimeOffset? started = StartedAt;
+        _error = error;
+        _summary = summary;
+        _completedAt = now;
         Volatile.Write(ref _state, (int)state);
-        Volatile.Write(ref _result, new TaskResult
-        {
-            TaskId = Task.Id,
-            State = state,
-            Attempts = Volatile.Read(ref _attempts),
-            StartedAt = started,
-            CompletedAt = now,
-            Duration = started is { } s ? now - s : TimeSpan.Zero,
-            Error = error,
-            Summary = summary,
-        });
+        Volatile.Write(ref _ended, 1);
         return true;
     }
 
     /// <summary>The task's result so far; once the task is final, the same object until another attempt ends.</summary>
     public TaskResult ToResult()
     {
-        AttemptResult[] attempts = Volatile.Read(ref _attempts);
-        TaskResult? result = Volatile.Read(ref _result);
-        if (result is null)
+        if (Volatile.Read(ref _ended) == 0)
         {
             // Only reached for a task that has not ended, which a run's result never holds.
-            return new TaskResult { TaskId = Task.Id, State = State, Attempts = attempts, StartedAt = StartedAt };
+            return new TaskResult { TaskId = Task.Id, State = State, Attempts = Volatile.Read(ref _attempts), StartedAt = StartedAt };
         }
 
-        if (ReferenceEquals(result.Attempts, attempts))
+        TaskResult? result = Volatile.Read(ref _result);
+        if (result is not null && (_hasSoloAttempt || ReferenceEquals(result.Attempts, Volatile.Read(ref _attempts))))
         {
             return result;
         }
 
-        // An attempt ended after the task did (a losing sibling, cancelled): refresh the kept result.
-        var refreshed = new TaskResult
+        // Built for the first time, or an attempt ended after the task did (a losing sibling, cancelled): refresh.
+        TaskResult built = Build();
+        TaskResult? seen = Interlocked.CompareExchange(ref _result, built, result);
+        return ReferenceEquals(seen, result) ? built : seen!;
+    }
+
+    private TaskResult Build()
+    {
+        DateTimeOffset? started = StartedAt;
+        AttemptResult[] attempts = _hasSoloAttempt
+            ?
+            [
+                new AttemptResult
+                {
+                    Attempt = 1,
+                    Lane = 0,
+                    Status = AttemptStatus.Succeeded,
+                    StartedAt = started ?? _completedAt,
+                    Duration = _soloDuration,
+                    Summary = _summary,
+                },
+            ]
+            : Volatile.Read(ref _attempts);
+        return new TaskResult
         {
-            TaskId = result.TaskId,
-            State = result.State,
+            TaskId = Task.Id,
+            State = State,
             Attempts = attempts,
-            StartedAt = result.StartedAt,
-            CompletedAt = result.CompletedAt,
-            Duration = result.Duration,
-            Error = result.Error,
-            Summary = result.Summary,
+            StartedAt = started,
+            CompletedAt = _completedAt,
+            Duration = started is { } s ? _completedAt - s : TimeSpan.Zero,
+            Error = _error,
+            Summary = _summary,
         };
-        Interlocked.CompareExchange(ref _result, refreshed, result);
-        return refreshed;
     }
 }

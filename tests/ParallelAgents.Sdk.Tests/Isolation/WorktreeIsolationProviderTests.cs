@@ -26,6 +26,26 @@ public sealed class WorktreeIsolationProviderTests : IDisposable
         Assert.StartsWith($"parallel-agents run={RunId} pid={Environment.ProcessId} ", listed.LockReason, StringComparison.Ordinal);
         Assert.Equal("", GitRepository.GitIn(workspace.RootPath, "status", "--porcelain"));
         _repo.AssertFsckClean();
+
+        // libgit2 reads the same record: the merge engine and other LibGit2Sharp users see the worktree and its lock.
+        using var libgit2 = new LibGit2Sharp.Repository(_repo.Path);
+        LibGit2Sharp.Worktree seen = Assert.Single(libgit2.Worktrees);
+        Assert.True(seen.IsLocked);
+        Assert.StartsWith($"parallel-agents run={RunId} ", seen.LockReason, StringComparison.Ordinal);
+        using LibGit2Sharp.Repository inside = seen.WorktreeRepository;
+        Assert.Equal("agent/backend-api", inside.Head.FriendlyName);
+    }
+
+    [Fact]
+    public async Task CreateWorkspaceAsync_CancelledBeforehand_MakesNothing()
+    {
+        await using WorktreeIsolationProvider provider = NewProvider();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await provider.CreateWorkspaceAsync(Request("backend-api"), new CancellationToken(canceled: true)));
+
+        Assert.Single(_repo.Worktrees());
+        Assert.False(_repo.BranchExists("agent/backend-api"));
     }
 
     [Fact]
@@ -109,6 +129,29 @@ public sealed class WorktreeIsolationProviderTests : IDisposable
         Assert.Equal(first, _repo.Head("agent/backend-api"));
         Assert.False(workspace.Files.FileExists("later.txt"));
         Assert.Equal("", GitRepository.GitIn(workspace.RootPath, "status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task CreateWorkspaceAsync_NoBaseRevision_TasksWithoutDependenciesStartFromMainAtTheRunsStart()
+    {
+        await using WorktreeIsolationProvider provider = NewProvider();
+        string atStart = _repo.Head("main");
+        await using IAgentWorkspace first = await provider.CreateWorkspaceAsync(Request("first"), TestContext.Current.CancellationToken);
+        _repo.Write("merged.txt", "a dependency's merged work\n");
+        string merged = _repo.Commit("merge agent/first");
+
+        await using IAgentWorkspace independent = await provider.CreateWorkspaceAsync(Request("independent"), TestContext.Current.CancellationToken);
+        await using IAgentWorkspace dependent = await provider.CreateWorkspaceAsync(
+            new WorkspaceRequest { RunId = RunId, Task = new AgentTask { Id = "dependent", Instructions = "x", Dependencies = ["first"] } },
+            TestContext.Current.CancellationToken);
+        await using IAgentWorkspace nextRun = await provider.CreateWorkspaceAsync(Request("independent-2", runId: "next-run"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(atStart, first.BaseCommit);
+        Assert.Equal(atStart, independent.BaseCommit);
+        Assert.False(independent.Files.FileExists("merged.txt"));
+        Assert.Equal(merged, dependent.BaseCommit);
+        Assert.True(dependent.Files.FileExists("merged.txt"));
+        Assert.Equal(merged, nextRun.BaseCommit);
     }
 
     [Fact]

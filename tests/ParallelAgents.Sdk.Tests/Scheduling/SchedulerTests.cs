@@ -95,6 +95,63 @@ public class SchedulerTests
     }
 
     [Fact]
+    public async Task RunAsync_SynchronousAgentReleasesDependents_NextStartIsTheBestReadyTask()
+    {
+        // A worker whose agent completes synchronously goes straight on to its next attempt; that attempt must still
+        // be the best ready one, whether the task just released it or it was already waiting.
+        TaskPlan plan = Of(
+            new AgentTask { Id = "gate", Instructions = "x", Priority = TaskPriority.High },
+            new AgentTask { Id = "m1", Instructions = "x", Priority = TaskPriority.Medium },
+            new AgentTask { Id = "m2", Instructions = "x", Priority = TaskPriority.Medium },
+            new AgentTask { Id = "late", Instructions = "x", Priority = TaskPriority.Low, Dependencies = ["gate"] },
+            new AgentTask { Id = "urgent", Instructions = "x", Priority = TaskPriority.High, Dependencies = ["gate"] });
+        var order = new ConcurrentQueue<string>();
+        await using AgentEngine engine = EngineFactory.Create((context, _) =>
+        {
+            order.Enqueue(context.Task.Id);
+            return ValueTask.FromResult(AgentOutcome.Success());
+        }, maxParallelAgents: 1);
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(["gate", "urgent", "m1", "m2", "late"], order);
+    }
+
+    [Fact]
+    public async Task RunAsync_SynchronousAgents_NeverExceedLimitAndStartAfterDependencies()
+    {
+        const int limit = 2;
+        TaskPlan plan = RandomDag(2000, seed: 11, window: 50);
+        var finished = new ConcurrentDictionary<string, bool>();
+        var violations = new ConcurrentBag<string>();
+        int current = 0, highest = 0;
+        await using AgentEngine engine = EngineFactory.Create((context, _) =>
+        {
+            int now = Interlocked.Increment(ref current);
+            InterlockedMax(ref highest, now);
+            foreach (string dependency in context.Task.Dependencies)
+            {
+                if (!finished.ContainsKey(dependency))
+                {
+                    violations.Add($"{context.Task.Id} started before {dependency} finished");
+                }
+            }
+
+            finished[context.Task.Id] = true;
+            Interlocked.Decrement(ref current);
+            return ValueTask.FromResult(AgentOutcome.Success(context.Task.Id));
+        }, maxParallelAgents: limit);
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.Empty(violations);
+        Assert.True(result.Succeeded);
+        Assert.InRange(highest, 1, limit);
+        Assert.All(result.Tasks, t => Assert.Equal(t.TaskId, t.Summary));
+    }
+
+    [Fact]
     public async Task RunAsync_ManyTasks_NeverExceedsLimitAndReachesIt()
     {
         const int limit = 3;

@@ -1,0 +1,328 @@
+using System.Threading.Channels;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// The attempts that are ready to start, best first (see <see cref="PlanGraph.Rank"/>), read by the run's workers.
+/// </summary>
+/// <remarks>
+/// <para>One short lock guards the attempts; a channel carries only wake-ups to workers that found nothing ready. A
+/// worker that finds work never touches the channel, so a run whose agents complete synchronously goes from one
+/// attempt to the next with one lock acquisition and no thread-pool hop. A prioritized channel paid for an interface
+/// comparer per heap step and for a waiter hand-off on most writes while a worker was idle.</para>
+/// <para>Ranks are a permutation of the task indices, and almost every attempt is a task's first (lane 0, attempt 1,
+/// no previous error), which its rank alone describes: those are bits in a two-level bitmap, so adding one and taking
+/// the best are a few word operations however many tasks are ready (a plan of ten thousand tasks can have thousands
+/// ready at its start). The other attempts (retries, further lanes) wait in a small binary heap beside it, ordered
+/// by the same key.</para>
+/// <para>Wake-ups are counted, not broadcast: an attempt added while workers are parked wakes exactly one of them,
+/// and a token written before its worker starts waiting stays in the channel, so no wake-up is lost.</para>
+/// </remarks>
+internal sealed class ReadyQueue
+{
+#if NET9_0_OR_GREATER
+    // The dedicated lock type enters and exits with less work than a monitor on an object header.
+    private readonly Lock _gate = new();
+#else
+    private readonly object _gate = new();
+#endif
+    private readonly int[] _rank;
+    private readonly int[] _taskAtRank;
+    private readonly ulong[] _firstAttempts;
+    private readonly ulong[] _nonEmptyWords;
+    private readonly Channel<bool> _wakeUps;
+    private Entry[] _heap;
+    private int _heapCount;
+    private int _count;
+    private int _parked;
+    private bool _completed;
+
+    /// <param name="rank">For each task, its place among ready tasks (lower starts first).</param>
+    /// <param name="capacity">The initial size of the heap of retries and further lanes.</param>
+    public ReadyQueue(int[] rank, int capacity)
+    {
+        _rank = rank;
+        _taskAtRank = new int[rank.Length];
+        for (int i = 0; i < rank.Length; i++)
+        {
+            _taskAtRank[rank[i]] = i;
+        }
+
+        _firstAttempts = new ulong[(rank.Length + 63) >> 6];
+        _nonEmptyWords = new ulong[(_firstAttempts.Length + 63) >> 6];
+        _heap = new Entry[Math.Max(4, capacity)];
+        _wakeUps = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions
+        {
+            // Every parked worker waits on it.
+            SingleReader = false,
+            // Whichever worker or retry timer adds an attempt writes the wake-up.
+            SingleWriter = false,
+            // The writer is a worker in the middle of ending an attempt: it must go on with its own next attempt, not
+            // run the woken worker's loop (and that worker's agent) inline on its own stack.
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    /// <summary>What <see cref="TryTake(out WorkItem)"/> found.</summary>
+    public enum Take
+    {
+        /// <summary>An attempt was taken.</summary>
+        Taken,
+
+        /// <summary>None was ready; the caller is now parked and must <see cref="WaitAsync"/> before trying again.</summary>
+        Parked,
+
+        /// <summary>The queue is completed and empty: the worker is done.</summary>
+        Completed,
+    }
+
+    /// <summary>How many attempts are waiting.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Adds an attempt; fails only after <see cref="Complete"/>.</summary>
+    public bool TryAdd(WorkItem item)
+    {
+        bool wake;
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            AddLocked(item);
+            wake = _parked > 0;
+            if (wake)
+            {
+                _parked--;
+            }
+        }
+
+        if (wake)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes the best waiting attempt, or parks the caller when there is none.</summary>
+    public Take TryTake(out WorkItem item)
+    {
+        lock (_gate)
+        {
+            return TakeLocked(out item);
+        }
+    }
+
+    /// <summary>Adds the attempts a worker's last attempt released, then takes the best waiting attempt (which may be
+    /// one of them, or one that was already waiting), under one lock acquisition instead of one per attempt.</summary>
+    /// <param name="released">The attempts to add; emptied. Refused, as by <see cref="TryAdd(WorkItem)"/>, after
+    /// <see cref="Complete"/>.</param>
+    /// <param name="item">The attempt taken.</param>
+    public Take TryAddAndTake(List<WorkItem> released, out WorkItem item)
+    {
+        if (released.Count == 0)
+        {
+            return TryTake(out item);
+        }
+
+        Take take;
+        int wake;
+        lock (_gate)
+        {
+            if (!_completed)
+            {
+                foreach (WorkItem added in released)
+                {
+                    AddLocked(added);
+                }
+            }
+
+            take = TakeLocked(out item);
+
+            // What this worker leaves behind is for the parked ones: one wake-up per attempt, as many as are parked.
+            wake = Math.Min(_parked, _count);
+            _parked -= wake;
+        }
+
+        released.Clear();
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+
+        return take;
+    }
+
+    private Take TakeLocked(out WorkItem item)
+    {
+        if (_count > 0)
+        {
+            _count--;
+            int rank = LowestFirstAttempt();
+            if (_heapCount == 0 || (rank >= 0 && ((long)rank << 32) < _heap[0].Key))
+            {
+                ClearFirstAttempt(rank);
+                item = new WorkItem(_taskAtRank[rank], 0, 1, null);
+            }
+            else
+            {
+                item = Pop();
+            }
+
+            return Take.Taken;
+        }
+
+        item = default;
+        if (_completed)
+        {
+            return Take.Completed;
+        }
+
+        _parked++;
+        return Take.Parked;
+    }
+
+    /// <summary>Waits, after <see cref="TryTake(out WorkItem)"/> parked the caller, until an attempt was added or the
+    /// queue completed.</summary>
+    /// <remarks>Each parked worker reads one token, and each token is read by one waiting reader (waiting to read
+    /// would wake every waiter for one token). The channel is never completed: <see cref="Complete"/> writes one
+    /// token per parked worker instead, so no worker ends on an exception.</remarks>
+    public ValueTask<bool> WaitAsync() => _wakeUps.Reader.ReadAsync(CancellationToken.None);
+
+    /// <summary>Refuses new attempts and wakes every parked worker. Attempts already waiting are still taken (a
+    /// cancelled run drains them as cancelled).</summary>
+    public void Complete()
+    {
+        int wake;
+        lock (_gate)
+        {
+            _completed = true;
+            wake = _parked;
+            _parked = 0;
+        }
+
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+    }
+
+    private void AddLocked(WorkItem item)
+    {
+        if (item is { Lane: 0, Attempt: 1, PreviousError: null })
+        {
+            SetFirstAttempt(_rank[item.TaskIndex]);
+        }
+        else
+        {
+            Push(new Entry(Key(item), item));
+        }
+
+        _count++;
+    }
+
+    private long Key(WorkItem item) => ((long)_rank[item.TaskIndex] << 32) | (uint)item.Lane;
+
+    private void SetFirstAttempt(int rank)
+    {
+        int word = rank >> 6;
+        _firstAttempts[word] |= 1UL << (rank & 63);
+        _nonEmptyWords[word >> 6] |= 1UL << (word & 63);
+    }
+
+    private void ClearFirstAttempt(int rank)
+    {
+        int word = rank >> 6;
+        ulong bits = _firstAttempts[word] & ~(1UL << (rank & 63));
+        _firstAttempts[word] = bits;
+        if (bits == 0)
+        {
+            _nonEmptyWords[word >> 6] &= ~(1UL << (word & 63));
+        }
+    }
+
+    /// <summary>The lowest rank with a first attempt waiting, or -1.</summary>
+    private int LowestFirstAttempt()
+    {
+        for (int s = 0; s < _nonEmptyWords.Length; s++)
+        {
+            ulong summary = _nonEmptyWords[s];
+            if (summary != 0)
+            {
+                int word = (s << 6) + System.Numerics.BitOperations.TrailingZeroCount(summary);
+                return (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(_firstAttempts[word]);
+            }
+        }
+
+        return -1;
+    }
+
+    private void Push(Entry entry)
+    {
+        if (_heapCount == _heap.Length)
+        {
+            Array.Resize(ref _heap, _heap.Length * 2);
+        }
+
+        int i = _heapCount++;
+        while (i > 0)
+        {
+            int parent = (i - 1) >> 1;
+            if (_heap[parent].Key <= entry.Key)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[parent];
+            i = parent;
+        }
+
+        _heap[i] = entry;
+    }
+
+    private WorkItem Pop()
+    {
+        WorkItem top = _heap[0].Item;
+        Entry last = _heap[--_heapCount];
+        _heap[_heapCount] = default;
+        int i = 0;
+        int half = _heapCount >> 1;
+        while (i < half)
+        {
+            int child = (2 * i) + 1;
+            if (child + 1 < _heapCount && _heap[child + 1].Key < _heap[child].Key)
+            {
+                child++;
+            }
+
+            if (last.Key <= _heap[child].Key)
+            {
+                break;
+            }
+
+            _heap[i] = _heap[child];
+            i = child;
+        }
+
+        if (_heapCount > 0)
+        {
+            _heap[i] = last;
+        }
+
+        return top;
+    }
+
+    /// <summary>An attempt with its rank and lane folded into one key, so a heap step is one comparison.</summary>
+    private readonly record struct Entry(long Key, WorkItem Item);
+}

@@ -1,0 +1,124 @@
+namespace ParallelAgents.Sdk.Tests.Scheduling;
+
+public class ReadyQueueTests
+{
+    // Rank of task i; lower starts first. Task 2 is the best, task 0 the worst.
+    private static readonly int[] Rank = [2, 1, 0];
+
+    [Fact]
+    public void TryTake_SeveralWaiting_TakesLowestRankThenLowestLane()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 1);
+        queue.TryAdd(new WorkItem(0, 0, 1, null));
+        queue.TryAdd(new WorkItem(1, 1, 1, null));
+        queue.TryAdd(new WorkItem(2, 0, 1, null));
+        queue.TryAdd(new WorkItem(1, 0, 1, null));
+        queue.TryAdd(new WorkItem(0, 1, 2, "before"));
+
+        var taken = new List<(int, int)>();
+        while (queue.TryTake(out WorkItem item) == ReadyQueue.Take.Taken)
+        {
+            taken.Add((item.TaskIndex, item.Lane));
+        }
+
+        Assert.Equal([(2, 0), (1, 0), (1, 1), (0, 0), (0, 1)], taken);
+    }
+
+    [Fact]
+    public void TryTake_RetriesBesideFirstAttempts_TakesByRankWhateverTheAttempt()
+    {
+        // First attempts and retries are kept apart inside the queue; the order between them is still by rank.
+        var queue = new ReadyQueue(Rank, capacity: 1);
+        queue.TryAdd(new WorkItem(1, 0, 1, null));
+        queue.TryAdd(new WorkItem(2, 0, 3, "flaky"));
+        queue.TryAdd(new WorkItem(0, 0, 2, "flaky"));
+
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem first));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem second));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem third));
+
+        Assert.Equal(new WorkItem(2, 0, 3, "flaky"), first);
+        Assert.Equal(new WorkItem(1, 0, 1, null), second);
+        Assert.Equal(new WorkItem(0, 0, 2, "flaky"), third);
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+    }
+
+    [Fact]
+    public async Task WaitAsync_ParkedWorker_WakesWhenAnAttemptIsAdded()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4);
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+        Task<bool> wait = queue.WaitAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+
+        Assert.True(queue.TryAdd(new WorkItem(1, 0, 1, null)));
+        await wait;
+
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem item));
+        Assert.Equal(1, item.TaskIndex);
+    }
+
+    [Fact]
+    public async Task WaitAsync_AddedBeforeTheParkedWorkerWaits_DoesNotLoseTheWakeUp()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4);
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+        queue.TryAdd(new WorkItem(0, 0, 1, null));
+
+        Task<bool> wait = queue.WaitAsync().AsTask();
+
+        Assert.True(wait.IsCompleted);
+        await wait;
+    }
+
+    [Fact]
+    public async Task TryAdd_TwoParkedWorkers_WakesOnlyOne()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4);
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+        Assert.Equal(ReadyQueue.Take.Parked, queue.TryTake(out _));
+        Task first = queue.WaitAsync().AsTask();
+        Task second = queue.WaitAsync().AsTask();
+
+        queue.TryAdd(new WorkItem(0, 0, 1, null));
+        Task woken = await Task.WhenAny(first, second);
+
+        // One attempt, one wake-up: the other worker stays parked until there is more work or the queue completes.
+        Task stillParked = woken == first ? second : first;
+        Assert.False(stillParked.IsCompleted);
+        queue.Complete();
+        await stillParked;
+    }
+
+    [Fact]
+    public void Complete_AttemptsWaiting_AreStillTakenThenCompletedAndNewOnesRefused()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4);
+        queue.TryAdd(new WorkItem(0, 0, 1, null));
+
+        queue.Complete();
+
+        Assert.False(queue.TryAdd(new WorkItem(1, 0, 1, null)));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem item));
+        Assert.Equal(0, item.TaskIndex);
+        Assert.Equal(ReadyQueue.Take.Completed, queue.TryTake(out _));
+    }
+
+    [Fact]
+    public void TryAdd_MoreThanCapacity_Grows()
+    {
+        int[] rank = [.. Enumerable.Range(0, 100).Reverse()];
+        var queue = new ReadyQueue(rank, capacity: 4);
+        for (int i = 0; i < 100; i++)
+        {
+            queue.TryAdd(new WorkItem(i, 0, 1, null));
+        }
+
+        Assert.Equal(100, queue.Count);
+        for (int i = 99; i >= 0; i--)
+        {
+            Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem item));
+            Assert.Equal(i, item.TaskIndex);
+        }
+    }
+}
