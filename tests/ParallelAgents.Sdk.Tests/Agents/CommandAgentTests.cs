@@ -211,6 +211,21 @@ public sealed class CommandAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_InstructionsTooLongForOneArgument_FailsSayingToUseThePromptFile()
+    {
+        CommandAgent agent = Agent("success");
+        await using WorktreeIsolationProvider provider = Provider();
+        await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("huge"), TestContext.Current.CancellationToken);
+
+        AgentOutcome outcome = await agent.RunAsync(Context(workspace, "huge", new string('x', 140_000)), TestContext.Current.CancellationToken);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("over the 131,072 one argument may have; pass the prompt with {prompt_file}", outcome.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_out, "count")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Path.GetTempPath(), "parallelagents-prompts"), "huge-*"));
+    }
+
+    [Fact]
     public async Task RunAsync_NoWorkspace_FailsWithWhatToConfigure()
     {
         CommandAgent agent = Agent("success");
