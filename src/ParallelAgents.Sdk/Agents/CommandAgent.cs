@@ -75,10 +75,10 @@ public sealed class CommandAgent : IAgent
         SecretRedactor redactor = Redactor();
         string prompt = BuildPrompt(context);
         string promptFile = Path.Combine(Path.GetTempPath(), "parallelagents-prompts", $"{context.Task.Id}-{Guid.NewGuid():N}.md");
-        Directory.CreateDirectory(Path.GetDirectoryName(promptFile)!);
-        await File.WriteAllTextAsync(promptFile, prompt, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(promptFile)!);
+            await File.WriteAllTextAsync(promptFile, prompt, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
             string? problem = Render(context, prompt, promptFile, out string command);
             if (problem is not null)
             {
