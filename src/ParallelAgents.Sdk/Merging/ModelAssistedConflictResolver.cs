@@ -64,7 +64,7 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
             ?? throw new InvalidOperationException($"The task's commit {context.TheirsCommit} is not in the repository at '{context.RepositoryPath}'.");
         Commit? @base = context.BaseCommit is null ? null : repository.Lookup<Commit>(context.BaseCommit);
 
-        var resolved = new List<(string Path, Blob Blob, Mode Mode)>();
+        var resolved = new List<(string Path, byte[] Content, Mode Mode)>();
         foreach (MergeConflict conflict in context.Conflicts)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -132,7 +132,7 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
                 return ConflictResolution.NotResolved($"The model's resolution of {conflict.Path} still has the conflict marker line '{marker}'; refused.");
             }
 
-            byte[] bytes = new UTF8Encoding(false).GetBytes(content);
+            byte[] bytes = Encode(content, byteOrderMark: HasByteOrderMark(oursBlob));
             if (bytes.Length > _options.MaxFileBytes)
             {
                 return ConflictResolution.NotResolved(string.Create(
@@ -140,8 +140,8 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
                     $"The model's resolution of {conflict.Path} is {bytes.Length:N0} bytes, over ModelAssistedConflictResolverOptions.MaxFileBytes ({_options.MaxFileBytes:N0}); refused."));
             }
 
-            using var stream = new MemoryStream(bytes, writable: false);
-            resolved.Add((conflict.Path, repository.ObjectDatabase.CreateBlob(stream), oursEntry.Mode));
+            // Written only once every file is resolved, so a refusal leaves no stray object behind.
+            resolved.Add((conflict.Path, bytes, oursEntry.Mode));
         }
 
         return Commit(repository, context, ours, theirs, resolved);
@@ -187,7 +187,7 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
         return messages;
     }
 
-    private ConflictResolution Commit(Repository repository, ConflictContext context, Commit ours, Commit theirs, List<(string Path, Blob Blob, Mode Mode)> resolved)
+    private ConflictResolution Commit(Repository repository, ConflictContext context, Commit ours, Commit theirs, List<(string Path, byte[] Content, Mode Mode)> resolved)
     {
         // The clean part of the merge is computed as the engine computes it, in a handle whose object writes stay in
         // memory (blobs of files merged line by line, virtual bases of criss-cross histories); only the objects the
@@ -237,9 +237,10 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
                 $"After the model's resolutions, the merge still conflicts in {string.Join(", ", left)}, which were not among the conflicts given to the resolver.");
         }
 
-        foreach ((string path, Blob blob, Mode mode) in resolved)
+        foreach ((string path, byte[] content, Mode mode) in resolved)
         {
-            definition.Add(path, blob, mode);
+            using var stream = new MemoryStream(content, writable: false);
+            definition.Add(path, repository.ObjectDatabase.CreateBlob(stream), mode);
         }
 
         Tree tree = repository.ObjectDatabase.CreateTree(definition);
@@ -252,6 +253,20 @@ public sealed partial class ModelAssistedConflictResolver : IConflictResolver
         return ConflictResolution.Resolved(
             commit.Sha,
             $"The model resolved {resolved.Count} file(s) ({files}); committed as {commit.Sha[..10]} on {branch}.");
+    }
+
+    private static byte[] Encode(string content, bool byteOrderMark)
+    {
+        var encoding = new UTF8Encoding(byteOrderMark);
+        return [.. encoding.GetPreamble(), .. encoding.GetBytes(content)];
+    }
+
+    /// <summary>Whether the file starts with UTF-8's byte order mark, which reading it as text drops; the resolution keeps it.</summary>
+    private static bool HasByteOrderMark(Blob blob)
+    {
+        using Stream content = blob.GetContentStream();
+        Span<byte> start = stackalloc byte[3];
+        return content.ReadAtLeast(start, 3, throwOnEndOfStream: false) == 3 && start.SequenceEqual((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]);
     }
 
     private static string Lines(IReadOnlyList<LineRange> ranges) => ranges.Count == 0 ? "(none)" : string.Join(", ", ranges);

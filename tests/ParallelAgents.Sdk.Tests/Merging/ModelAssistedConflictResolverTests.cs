@@ -98,7 +98,7 @@ public sealed class ModelAssistedConflictResolverTests
     public async Task ResolveAsync_AnswerWithConflictMarkers_IsRefusedAndNothingIsWritten()
     {
         using MergeTestRepository repo = Conflicted();
-        string refs = repo.Git("for-each-ref");
+        string refs = repo.Git("for-each-ref"), objects = repo.Git("count-objects", "-v");
         var model = new ScriptedChatClient().EnqueueText("```resolved\nalpha\n<<<<<<< main\nbeta from main\n=======\nbeta from the task\n>>>>>>> agent/x\ngamma\ndelta\n```");
         var resolver = new ModelAssistedConflictResolver(model);
 
@@ -107,6 +107,30 @@ public sealed class ModelAssistedConflictResolverTests
         Assert.False(resolution.IsResolved);
         Assert.Equal("The model's resolution of a.txt still has the conflict marker line '<<<<<<< main'; refused.", resolution.Reason);
         Assert.Equal(refs, repo.Git("for-each-ref"));
+        Assert.Equal(objects, repo.Git("count-objects", "-v"));
+    }
+
+    [Fact]
+    public async Task ResolveAsync_FileWithByteOrderMark_ResolutionKeepsIt()
+    {
+        const string bom = "\uFEFF";
+        using MergeTestRepository repo = MergeTestRepository.Create(new Dictionary<string, string> { ["a.txt"] = "x" });
+        repo.OnBranch("agent/x", "main", r => File.WriteAllText(Path.Combine(r.Root, "a.txt"), bom + TheirsText, new System.Text.UTF8Encoding(false)));
+        repo.OnMain(r => File.WriteAllText(Path.Combine(r.Root, "a.txt"), bom + OursText, new System.Text.UTF8Encoding(false)));
+        var resolver = new ModelAssistedConflictResolver(new ScriptedChatClient().EnqueueText($"```resolved\n{ResolvedText}```"));
+
+        ConflictResolution resolution = await resolver.ResolveAsync(Context(repo), TestContext.Current.CancellationToken);
+
+        Assert.True(resolution.IsResolved, resolution.Reason);
+        byte[] expected = [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(ResolvedText)];
+        using var repository = new Repository(repo.Root);
+        using var content = new MemoryStream();
+        using (Stream blob = ((Blob)repository.Lookup(resolution.CommitId! + ":a.txt")).GetContentStream())
+        {
+            blob.CopyTo(content);
+        }
+
+        Assert.Equal(expected, content.ToArray());
     }
 
     [Theory]
