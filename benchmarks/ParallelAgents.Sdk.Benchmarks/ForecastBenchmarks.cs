@@ -123,7 +123,7 @@ public class ForecastBenchmarks : IDisposable
             MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(ours, theirs, new MergeTreeOptions());
             if (merge.Status == MergeTreeStatus.Conflicts)
             {
-                conflicts += merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c).Conflict).Count();
+                conflicts += merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c)).Count();
             }
 
             scratch.Clear();

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired|container> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
@@ -17,6 +17,9 @@ const string Usage = """
       worktree [BenchmarkDotNet options]   worktree creation on a 2,000-file repository vs git worktree add/remove
                                            as processes, and the warm pool's hand-out
       worktree-paired [--rounds N]         the same ratio measured in back-to-back pairs (median of the pairs)
+      container [--image TAG] [--start-runs N] [--exec-runs N]
+                                           container provider vs the docker CLI on the same engine: a workspace
+                                           with one command vs docker run --rm, a command vs docker exec
     """;
 
 if (args.Length == 0)
@@ -53,6 +56,8 @@ switch (args[0].ToLowerInvariant())
         return await WorktreePairedHarness.RunAsync(rest);
     case "makespan":
         return await MakespanHarness.RunAsync(rest);
+    case "container":
+        return await ContainerHarness.RunAsync(rest);
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'");
         Console.Error.WriteLine(Usage);

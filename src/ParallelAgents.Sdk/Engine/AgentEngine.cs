@@ -22,7 +22,7 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly EventHub _events;
     private readonly CancellationTokenSource _disposeCts = new();
     private readonly RepositorySettings? _repository;
-    private readonly IAsyncDisposable? _ownedProvider;
+    private readonly IReadOnlyList<IAsyncDisposable> _ownedProviders;
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private int _disposed;
@@ -35,10 +35,10 @@ public sealed class AgentEngine : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
-        IAsyncDisposable? ownedProvider = null)
+        IReadOnlyList<IAsyncDisposable>? ownedProviders = null)
     {
         _repository = repository;
-        _ownedProvider = ownedProvider;
+        _ownedProviders = ownedProviders ?? [];
         _options = options;
         _agent = agent;
         _providers = providers.ToDictionary(p => p.Name.Trim().ToLowerInvariant(), StringComparer.Ordinal);
@@ -64,8 +64,16 @@ public sealed class AgentEngine : IAsyncDisposable
     /// <returns>The result of every task. A task's failure is reported here; it does not throw.</returns>
     /// <exception cref="TaskPlanException">A task needs an isolation the engine has no provider for.</exception>
     /// <exception cref="InvalidOperationException">Another run is in progress on this engine.</exception>
+    /// <remarks>Before the first task starts, every provider the plan uses that implements
+    /// <see cref="IIsolationProviderLifecycle"/> is started; an exception it throws (such as a container provider's
+    /// when no Docker engine answers) ends the run before any agent starts, and reaches the caller.</remarks>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
-    public async Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(TaskPlan plan, CancellationToken cancellationToken = default) =>
+        RunAsync(plan, runId: null, cancellationToken);
+
+    /// <summary>Runs <paramref name="plan"/> under <paramref name="runId"/>, given beforehand by
+    /// <see cref="CreateRunId(TimeProvider)"/> (the run queue hands it out when a plan is submitted); <see langword="null"/> makes one.</summary>
+    internal async Task<RunResult> RunAsync(TaskPlan plan, string? runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -80,8 +88,17 @@ public sealed class AgentEngine : IAsyncDisposable
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
-            var execution = new RunExecution(NewRunId(), plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
-            return await execution.RunAsync(linked.Token).ConfigureAwait(false);
+            runId ??= CreateRunId(_time);
+            List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
+            try
+            {
+                var execution = new RunExecution(runId, plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
+                return await execution.RunAsync(linked.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await EndProvidersAsync(runId, started).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -118,9 +135,49 @@ public sealed class AgentEngine : IAsyncDisposable
 
         _events.Complete();
         _disposeCts.Dispose();
-        if (_ownedProvider is not null)
+        // Last made, first disposed: a provider built on another (containers on the engine's worktrees) goes first.
+        for (int i = _ownedProviders.Count - 1; i >= 0; i--)
         {
-            await _ownedProvider.DisposeAsync().ConfigureAwait(false);
+            await _ownedProviders[i].DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<IIsolationProviderLifecycle>> StartProvidersAsync(string runId, IIsolationProvider?[] providers, CancellationToken cancellationToken)
+    {
+        var started = new List<IIsolationProviderLifecycle>();
+        foreach (IIsolationProviderLifecycle lifecycle in providers.OfType<IIsolationProviderLifecycle>().Distinct())
+        {
+            try
+            {
+                await lifecycle.StartRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await EndProvidersAsync(runId, started).ConfigureAwait(false);
+                throw;
+            }
+
+            started.Add(lifecycle);
+        }
+
+        return started;
+    }
+
+    private async Task EndProvidersAsync(string runId, List<IIsolationProviderLifecycle> started)
+    {
+        foreach (IIsolationProviderLifecycle lifecycle in started)
+        {
+            try
+            {
+                // Not cancellable: a cancelled run must still release what its providers made for it.
+                await lifecycle.EndRunAsync(runId, CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // A provider's cleanup failure must not hide the run's result; its sweeper retries later.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ProviderEndFailed(_logger, runId, (lifecycle as IIsolationProvider)?.Name ?? lifecycle.GetType().Name, ex);
+            }
         }
     }
 
@@ -155,6 +212,7 @@ public sealed class AgentEngine : IAsyncDisposable
         return problems.Count == 0 ? providers : throw new TaskPlanException(problems);
     }
 
-    private string NewRunId() =>
-        string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
+    /// <summary>A new run id: the start time, for sorting, and a random suffix.</summary>
+    internal static string CreateRunId(TimeProvider time) =>
+        string.Create(CultureInfo.InvariantCulture, $"{time.GetUtcNow():yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..6]}");
 }

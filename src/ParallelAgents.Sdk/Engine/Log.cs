@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Warning, "Run {RunId}: sweeping leftover worktrees failed; the run goes on")]
     public static partial void SweepFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Warning, "Run {RunId}: the isolation provider '{Provider}' failed to end the run; what it made for the run may be left for its sweeper")]
+    public static partial void ProviderEndFailed(ILogger logger, string runId, string provider, Exception exception);
 }

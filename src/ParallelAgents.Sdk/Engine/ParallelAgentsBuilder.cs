@@ -22,6 +22,7 @@ public sealed class ParallelAgentsBuilder
 {
     private readonly AgentEngineOptions _options = new();
     private readonly List<IIsolationProvider> _providers = [];
+    private readonly List<OwnedIsolation> _ownedIsolations = [];
     private IAgent? _agent;
     private IChatClient? _chatClient;
     private Action<ChatClientAgentOptions>? _chatClientConfiguration;
@@ -84,6 +85,17 @@ public sealed class ParallelAgentsBuilder
         ArgumentNullException.ThrowIfNull(provider);
         ThrowIfBuilt();
         _providers.Add(provider);
+        return this;
+    }
+
+    /// <summary>Registers a provider the engine makes from this builder's settings at <see cref="Build"/>, owns and
+    /// disposes (extension packages use it, such as ParallelAgents.Sdk.Docker's <c>UseContainerIsolation</c>).</summary>
+    internal ParallelAgentsBuilder UseOwnedIsolation(OwnedIsolation registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        ThrowIfBuilt();
+        _ownedIsolations.RemoveAll(r => string.Equals(r.Name, registration.Name, StringComparison.OrdinalIgnoreCase));
+        _ownedIsolations.Add(registration);
         return this;
     }
 
@@ -249,18 +261,49 @@ public sealed class ParallelAgentsBuilder
     /// <returns>The engine; dispose it when done.</returns>
     /// <exception cref="ParallelAgentsConfigurationException">The configuration is invalid; every problem is listed.</exception>
     /// <exception cref="InvalidOperationException">The builder was already built.</exception>
-    public AgentEngine Build()
+    public AgentEngine Build() => BuildWith([]);
+
+    /// <summary>The engine's options, changed in place by the dependency-injection registration, which leaves their
+    /// checks to <see cref="BuildWith(IEnumerable{string})"/> so that every problem is listed at once.</summary>
+    internal AgentEngineOptions EngineOptions => _options;
+
+    /// <summary>Whether an agent or a chat client was given.</summary>
+    internal bool HasAgent => _agent is not null || _chatClient is not null;
+
+    /// <summary>What <see cref="BuildWith(IEnumerable{string})"/> says when no agent was given, in the words of the caller's
+    /// API (the dependency-injection registration names its own methods); <see langword="null"/> for the builder's, empty
+    /// when the caller has already reported why the agent it was asked for is missing.</summary>
+    internal string? MissingAgentProblem { get; set; }
+
+    /// <summary>Whether <see cref="UseWorktreeIsolation(Action{WorktreeIsolationOptions}?)"/> was called.</summary>
+    internal bool UsesWorktrees => _useWorktrees;
+
+    /// <summary>Whether a shared memory was given.</summary>
+    internal bool HasSharedMemory => _memory is not null;
+
+    /// <summary>Builds the engine, listing <paramref name="earlierProblems"/> (found while configuring the builder)
+    /// first among the problems when the configuration is invalid.</summary>
+    internal AgentEngine BuildWith(IEnumerable<string> earlierProblems)
     {
         ThrowIfBuilt();
-        var problems = new List<string>();
+        var problems = new List<string>(earlierProblems);
         IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
-        if (agent is null && _chatClient is null)
+        if (agent is null && _chatClient is null && MissingAgentProblem is not "")
         {
-            problems.Add("No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");
+            problems.Add(MissingAgentProblem ??
+                "No agent is configured: call UseChatClient(chatClient) for AI coding agents, or UseAgent(...) with the agent that does the tasks.");
         }
 
         _options.Validate(problems);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            if (!names.Add(registration.Name.Trim().ToLowerInvariant()))
+            {
+                problems.Add($"Two isolation providers are named '{registration.Name}'; each name may be registered once.");
+            }
+        }
+
         foreach (IIsolationProvider provider in _providers)
         {
             string? name = provider.Name?.Trim().ToLowerInvariant();
@@ -279,6 +322,19 @@ public sealed class ParallelAgentsBuilder
         if (_repositoryPath is null && (_mergeConfiguration.Count > 0 || _resolvers.Count > 0))
         {
             problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
+        }
+
+        var ownedContext = new OwnedIsolationContext
+        {
+            RepositoryPath = _repositoryPath,
+            MainBranch = _mainBranch,
+            LoggerFactory = _loggerFactory,
+            TimeProvider = _timeProvider,
+            WorktreeOptions = worktreeOptions,
+        };
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            registration.Validate(ownedContext, problems);
         }
 
         if (problems.Count > 0)
@@ -300,9 +356,37 @@ public sealed class ParallelAgentsBuilder
         }
 
         List<IIsolationProvider> providers = [.. _providers];
+        List<IAsyncDisposable> owned = [];
         if (worktrees is not null)
         {
             providers.Add(worktrees);
+            owned.Add(worktrees);
+        }
+
+        ownedContext.Worktrees = worktrees;
+        foreach (OwnedIsolation registration in _ownedIsolations)
+        {
+            IIsolationProvider provider;
+            try
+            {
+                provider = registration.Create(ownedContext);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+            {
+                foreach (IAsyncDisposable made in Enumerable.Reverse(owned))
+                {
+                    made.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+
+                throw ex as ParallelAgentsConfigurationException
+                    ?? new ParallelAgentsConfigurationException([$"The isolation '{registration.Name}' cannot start: {ex.Message}"]);
+            }
+
+            providers.Add(provider);
+            if (provider is IAsyncDisposable disposable)
+            {
+                owned.Add(disposable);
+            }
         }
 
         RepositorySettings? repository = mergeOptions is null ? null : new RepositorySettings
@@ -314,7 +398,7 @@ public sealed class ParallelAgentsBuilder
         };
 
         _built = true;
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, worktrees);
+        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
     }
 
     private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)

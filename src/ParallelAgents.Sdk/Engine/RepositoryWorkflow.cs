@@ -226,7 +226,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
                 Branch = branch,
                 PlanPosition = _planPositions[taskIndex],
                 Resolvers = _settings.Resolvers,
-                RerunAgentAsync = (instructions, ct) => RerunAsync(taskIndex, branch, instructions, ct),
+                RerunAgentAsync = (instructions, ct) => RerunAsync(taskIndex, branch, instructions, context.Attempt, ct),
                 Memory = _memory,
                 Plan = _plan,
             }, cancellationToken).ConfigureAwait(false);
@@ -281,7 +281,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
 
     /// <summary>The <see cref="ConflictContext.RerunAgentAsync"/> hook: the task's agent again, in a fresh workspace
     /// from the main branch as it stands, on a branch of its own, with the resolver's instructions.</summary>
-    private async ValueTask<WorkspaceCommit?> RerunAsync(int taskIndex, string branch, string instructions, CancellationToken cancellationToken)
+    /// <remarks>The rerun's attempt number follows the attempt whose branch conflicted, so its transcript and logs do
+    /// not overwrite that attempt's.</remarks>
+    private async ValueTask<WorkspaceCommit?> RerunAsync(int taskIndex, string branch, string instructions, int conflictedAttempt, CancellationToken cancellationToken)
     {
         IIsolationProvider? provider = _providers[taskIndex];
         if (provider is null)
@@ -291,6 +293,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
 
         AgentTask task = _plan.Tasks[taskIndex].Copy(instructions: instructions);
         int rerun = Interlocked.Increment(ref _reruns[taskIndex]);
+        int attempt = conflictedAttempt + rerun;
         string mainTip = ReadMainTip(_merger.RepositoryPath, MainBranch);
         var request = new WorkspaceRequest
         {
@@ -302,7 +305,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(request, cancellationToken).ConfigureAwait(false);
         await using (workspace.ConfigureAwait(false))
         {
-            if (await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, rerun, _logger, cancellationToken).ConfigureAwait(false) is not null)
+            if (await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, attempt, _logger, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return null;
             }
@@ -311,7 +314,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
             {
                 RunId = _runId,
                 Task = task,
-                Attempt = rerun,
+                Attempt = attempt,
                 Workspace = workspace,
                 Memory = _memory,
                 Logger = _logger,
@@ -400,8 +403,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         });
     }
 
+    // Lanes are named as their branches are (agent/x+2): '+' cannot appear in a task id, so no lane is taken for another task.
     private static string TrackedId(AgentTask task, int lane) =>
-        task.AgentCount == 1 ? task.Id : string.Create(CultureInfo.InvariantCulture, $"{task.Id}-{lane + 1}");
+        task.AgentCount == 1 ? task.Id : string.Create(CultureInfo.InvariantCulture, $"{task.Id}+{lane + 1}");
 
     private static string Describe(MergeStatus status) => status switch
     {

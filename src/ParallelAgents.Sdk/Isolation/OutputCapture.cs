@@ -73,6 +73,37 @@ internal sealed class OutputCapture
         }
     }
 
+    /// <summary>Freezes the capture and makes the command's result, wherever the command ran (host or container).</summary>
+    /// <param name="request">The command.</param>
+    /// <param name="exitCode">Its exit code; ignored when it was killed.</param>
+    /// <param name="killed">Whether it was killed for running past its timeout.</param>
+    /// <param name="outputClosed">Whether its output closed; a background process it started may hold it open.</param>
+    /// <param name="duration">How long it ran.</param>
+    public CommandResult ToResult(CommandRequest request, int exitCode, bool killed, bool outputClosed, TimeSpan duration)
+    {
+        // The notes go after the capped output, so that they are never cut and never counted as output.
+        (string output, long omitted) = Complete();
+        if (!outputClosed)
+        {
+            output += "\n[the command's output stayed open after it exited: a background process it started still holds it]\n";
+        }
+
+        if (killed)
+        {
+            output += string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n");
+        }
+
+        return new CommandResult
+        {
+            Command = request.Command,
+            ExitCode = killed ? -1 : exitCode,
+            TimedOut = killed,
+            Output = output,
+            OmittedChars = omitted,
+            Duration = duration,
+        };
+    }
+
     /// <summary>Freezes the capture and makes the text: head, a note of what was cut, tail.</summary>
     /// <returns>The output and how many characters were cut from the middle.</returns>
     public (string Output, long Omitted) Complete()

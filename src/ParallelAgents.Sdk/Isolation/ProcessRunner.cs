@@ -119,31 +119,10 @@ internal static class ProcessRunner
             throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes were killed.", cancellationToken);
         }
 
-        // The notes go after the capped output, so that they are never cut and never counted as output.
-        (string output, long omitted) = capture.Complete();
-        bool timedOut = killed;
-        if (!pipesClosed)
-        {
-            output += "\n[the command's output stayed open after it exited: a background process it started still holds it]\n";
-        }
-
-        if (timedOut)
-        {
-            output += string.Create(CultureInfo.InvariantCulture, $"\n[timed out after {request.Timeout}; the command and every process it started were killed]\n");
-        }
-
-        return new CommandResult
-        {
-            Command = request.Command,
-            ExitCode = timedOut ? -1 : process.ExitCode,
-            TimedOut = timedOut,
-            Output = output,
-            OmittedChars = omitted,
-            Duration = duration,
-        };
+        return capture.ToResult(request, killed ? -1 : process.ExitCode, killed, pipesClosed, duration);
     }
 
-    private static void Check(CommandRequest request)
+    internal static void Check(CommandRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Command))
         {

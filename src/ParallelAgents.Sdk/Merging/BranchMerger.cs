@@ -553,58 +553,13 @@ public sealed class BranchMerger : IAsyncDisposable
         var described = new List<MergeConflict>();
         foreach (Conflict conflict in conflicts)
         {
-            IndexEntry? a = conflict.Ancestor, o = conflict.Ours, t = conflict.Theirs;
-            string path = (t ?? o ?? a)!.Path;
-            string kind = o is not null && t is not null
-                ? a is null ? "add/add" : a.Path != o.Path || a.Path != t.Path ? "rename" : "content"
-                : o is null && t is not null ? a is null || a.Path == t.Path ? "delete/modify" : "rename"
-                : o is not null && t is null ? a is null || a.Path == o.Path ? "modify/delete" : "rename"
-                : "rename";
-            Blob? ab = BlobOf(a), ob = BlobOf(o), tb = BlobOf(t);
-            List<LineRange> oursLines = [], theirsLines = [];
-            if ((ab?.IsBinary ?? false) || (ob?.IsBinary ?? false) || (tb?.IsBinary ?? false) || IsGitLink(a) || IsGitLink(o) || IsGitLink(t))
-            {
-                if (kind == "content")
-                {
-                    kind = "binary";
-                }
-            }
-            else if (ob is not null && tb is not null)
-            {
-                foreach ((LineRange oursRange, LineRange theirsRange) in ConflictLines.Find(Text(ab), Text(ob), Text(tb)))
-                {
-                    oursLines.Add(oursRange);
-                    theirsLines.Add(theirsRange);
-                }
-            }
-            else if (ob is not null)
-            {
-                oursLines = ConflictLines.Changed(Text(ab), Text(ob));
-            }
-            else if (tb is not null)
-            {
-                theirsLines = ConflictLines.Changed(Text(ab), Text(tb));
-            }
-
-            described.Add(new MergeConflict
-            {
-                Path = path,
-                Kind = kind,
-                OursLines = oursLines,
-                TheirsLines = theirsLines,
-                OtherTaskId = FindOtherTask(ours, @base, o?.Path ?? path),
-            });
+            string otherPath = conflict.Ours?.Path ?? MergeConflictReader.PathOf(conflict);
+            described.Add(MergeConflictReader.Read(_repository, conflict, FindOtherTask(ours, @base, otherPath)));
         }
 
         described.Sort((x, y) => string.CompareOrdinal(x.Path, y.Path));
         return described;
     }
-
-    private Blob? BlobOf(IndexEntry? entry) => entry is null || IsGitLink(entry) ? null : _repository.Lookup<Blob>(entry.Id);
-
-    private static bool IsGitLink(IndexEntry? entry) => entry?.Mode == Mode.GitLink;
-
-    private static string Text(Blob? blob) => blob?.GetContentText() ?? "";
 
     /// <summary>The task whose merge last changed <paramref name="path"/> on the main branch since the merge base, found
     /// through the trailer this merger writes in its commits.</summary>

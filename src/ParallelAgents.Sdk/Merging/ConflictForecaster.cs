@@ -348,7 +348,7 @@ public sealed class ConflictForecaster : IDisposable
                     {
                         foreach (Conflict conflict in merge.Conflicts)
                         {
-                            conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId).Conflict);
+                            conflicts.Add(MergeConflictReader.Read(repository, conflict, otherTaskId));
                         }
                     }
                 }

@@ -9,27 +9,38 @@ namespace ParallelAgents.Sdk;
 /// </summary>
 internal static class ConflictLines
 {
+    /// <summary>Past this many differing lines the middle of a diff is reported as one change: the search's trace grows
+    /// with the square of the distance, and files that different conflict as a whole anyway.</summary>
+    internal const int MaxEditDistance = 2048;
+
     /// <summary>One change of a side against the ancestor: ancestor lines [BaseStart, BaseEnd) became side lines
     /// [SideStart, SideEnd), 0-based.</summary>
     internal readonly record struct Hunk(int BaseStart, int BaseEnd, int SideStart, int SideEnd);
 
     /// <summary>The conflicting regions, each as 1-based inclusive ranges of the ours and theirs texts; a side that
     /// deleted the lines the other changed gets an empty range (<c>End == Start - 1</c>) at the place of the deletion.</summary>
-    public static List<(LineRange Ours, LineRange Theirs)> Find(string ancestor, string ours, string theirs)
+    public static List<(LineRange Ours, LineRange Theirs)> Find(string? ancestor, string? ours, string? theirs) =>
+        [.. Hunks(ancestor, ours, theirs).Select(h => (new LineRange(h.OursStart, h.OursStart + h.OursCount - 1), new LineRange(h.TheirsStart, h.TheirsStart + h.TheirsCount - 1)))];
+
+    /// <summary>The conflicting hunks, in file order, with where each sits in the ancestor too.</summary>
+    /// <param name="ancestor">The merge base's text, or <see langword="null"/> when the file did not exist there (add/add).</param>
+    /// <param name="ours">The ours side's text, or <see langword="null"/> when that side deleted the file.</param>
+    /// <param name="theirs">The theirs side's text, or <see langword="null"/> when that side deleted the file.</param>
+    public static IReadOnlyList<ConflictHunk> Hunks(string? ancestor, string? ours, string? theirs)
     {
         var table = new Dictionary<string, int>(StringComparer.Ordinal);
         int[] b = Intern(SplitLines(ancestor), table);
         int[] o = Intern(SplitLines(ours), table);
         int[] t = Intern(SplitLines(theirs), table);
-        return Find(b, o, t);
+        return Hunks(b, o, t);
     }
 
-    internal static List<(LineRange Ours, LineRange Theirs)> Find(int[] b, int[] o, int[] t)
+    internal static List<ConflictHunk> Hunks(int[] b, int[] o, int[] t)
     {
         List<Hunk> ho = Diff(b, o);
         List<Hunk> ht = Diff(b, t);
-        // Every change in order, as (conflict?, ours [start, end), theirs [start, end)), 0-based.
-        var items = new List<(bool Conflict, int Os, int Oe, int Ts, int Te)>();
+        // Every change in order, 0-based [start, end) in the ancestor and each side.
+        var items = new List<(Change Kind, int Bs, int Be, int Os, int Oe, int Ts, int Te)>();
         int i = 0, j = 0;
         int deltaO = 0, deltaT = 0;
         while (i < ho.Count || j < ht.Count)
@@ -61,15 +72,20 @@ internal static class ConflictLines
 
             int os = start + deltaO, oe = end + deltaO + groupDeltaO;
             int ts = start + deltaT, te = end + deltaT + groupDeltaT;
-            if (gi == i || gj == j || o.AsSpan(os, oe - os).SequenceEqual(t.AsSpan(ts, te - ts)))
+            if (gi == i || gj == j)
             {
-                // One side's change, or the same change on both: no conflict.
-                items.Add((false, os, oe, ts, te));
+                // One side's change: no conflict.
+                items.Add((Change.OneSide, start, end, os, oe, ts, te));
+            }
+            else if (o.AsSpan(os, oe - os).SequenceEqual(t.AsSpan(ts, te - ts)))
+            {
+                // The same change on both sides: no conflict.
+                items.Add((Change.Same, start, end, os, oe, ts, te));
             }
             else if (os == oe || ts == te)
             {
                 // One side is empty: nothing to refine.
-                items.Add((true, os, oe, ts, te));
+                items.Add((Change.Conflict, start, end, os, oe, ts, te));
             }
             else
             {
@@ -77,7 +93,7 @@ internal static class ConflictLines
                 // lines where they differ stay in conflict, one conflict per difference.
                 foreach (Hunk h in Diff(o[os..oe], t[ts..te]))
                 {
-                    items.Add((true, os + h.BaseStart, os + h.BaseEnd, ts + h.SideStart, ts + h.SideEnd));
+                    items.Add((Change.Conflict, start, end, os + h.BaseStart, os + h.BaseEnd, ts + h.SideStart, ts + h.SideEnd));
                 }
             }
 
@@ -87,49 +103,91 @@ internal static class ConflictLines
             j = gj;
         }
 
-        // Then, as git does, two conflicts with at most three lines between them (and no other change) become one.
-        var result = new List<(LineRange, LineRange)>();
+        // Then, as git does, two conflicts with at most three lines between them become one, unless a one-sided change
+        // stands between them (a change both sides made alike does not keep them apart).
+        var result = new List<ConflictHunk>();
         for (int k = 0; k < items.Count; k++)
         {
-            if (!items[k].Conflict)
+            if (items[k].Kind != Change.Conflict)
             {
                 continue;
             }
 
-            (bool _, int cos, int coe, int cts, int cte) = items[k];
-            while (k + 1 < items.Count && items[k + 1].Conflict && items[k + 1].Os - coe <= 3)
+            (Change _, int cbs, int cbe, int cos, int coe, int cts, int cte) = items[k];
+            while (true)
             {
-                k++;
+                int next = k + 1;
+                while (next < items.Count && items[next].Kind == Change.Same)
+                {
+                    next++;
+                }
+
+                if (next >= items.Count || items[next].Kind != Change.Conflict || items[next].Os - coe > JoinDistance)
+                {
+                    break;
+                }
+
+                k = next;
+                cbe = Math.Max(cbe, items[k].Be);
                 coe = items[k].Oe;
                 cte = items[k].Te;
             }
 
-            result.Add((new LineRange(cos + 1, coe), new LineRange(cts + 1, cte)));
+            result.Add(new ConflictHunk(cbs + 1, cbe - cbs, cos + 1, coe - cos, cts + 1, cte - cts));
         }
 
         return result;
     }
 
-    /// <summary>The ranges of <paramref name="side"/> that differ from <paramref name="ancestor"/> (1-based, inclusive;
-    /// pure deletions are left out since the side has no lines for them).</summary>
-    public static List<LineRange> Changed(string ancestor, string side)
+    /// <summary>The ours side's conflicting lines, as <see cref="MergeConflict.OursLines"/> holds them: a side with no
+    /// lines in a hunk is left out.</summary>
+    public static IReadOnlyList<LineRange> OursRanges(IReadOnlyList<ConflictHunk> hunks) =>
+        [.. hunks.Where(h => h.OursRange is not null).Select(h => h.OursRange!.Value)];
+
+    /// <summary>The theirs side's conflicting lines, as <see cref="MergeConflict.TheirsLines"/> holds them: a side with no
+    /// lines in a hunk is left out.</summary>
+    public static IReadOnlyList<LineRange> TheirsRanges(IReadOnlyList<ConflictHunk> hunks) =>
+        [.. hunks.Where(h => h.TheirsRange is not null).Select(h => h.TheirsRange!.Value)];
+
+    /// <summary>The most unchanged lines between two conflicts that git still shows as one.</summary>
+    private const int JoinDistance = 3;
+
+    private enum Change
     {
-        var table = new Dictionary<string, int>(StringComparer.Ordinal);
-        List<Hunk> hunks = Diff(Intern(SplitLines(ancestor), table), Intern(SplitLines(side), table));
-        return [.. hunks.Where(h => h.SideEnd > h.SideStart).Select(h => new LineRange(h.SideStart + 1, h.SideEnd))];
+        OneSide,
+        Same,
+        Conflict,
     }
 
-    internal static string[] SplitLines(string text)
+    /// <summary>The line diff of two versions of a file, with their lines (each with its <c>\n</c>), for showing what one
+    /// side changed.</summary>
+    internal static (string[] Old, string[] New, List<Hunk> Hunks) Diff(string? oldText, string? newText)
     {
-        if (text.Length == 0)
+        var table = new Dictionary<string, int>(StringComparer.Ordinal);
+        string[] oldLines = SplitLines(oldText), newLines = SplitLines(newText);
+        return (oldLines, newLines, Diff(Intern(oldLines, table), Intern(newLines, table)));
+    }
+
+    /// <summary>Splits text into lines, each with its <c>\n</c> (the last may have none), as xdiff compares them: a last
+    /// line without a newline differs from the same line with one. None for null or empty text.</summary>
+    internal static string[] SplitLines(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
         {
             return [];
         }
 
-        string[] lines = text.Split('\n');
+        var lines = new List<string>();
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = text.IndexOf('\n', start);
+            end = end < 0 ? text.Length : end + 1;
+            lines.Add(text[start..end]);
+            start = end;
+        }
 
-        // A final newline ends the last line; it does not start an empty one.
-        return text[^1] == '\n' ? lines[..^1] : lines;
+        return [.. lines];
     }
 
     private static int[] Intern(string[] lines, Dictionary<string, int> table)
@@ -211,15 +269,15 @@ internal static class ConflictLines
             return;
         }
 
-        // Forward Myers with one saved V array per edit distance, then a walk back to recover the path.
+        // Forward Myers, saving after each step d the part of V that the walk back reads (k in [-d, d], at k + d), so
+        // the trace grows with the square of the edit distance, not with the files' length.
         int max = n + m;
         int offset = max + 1;
         int[] v = new int[(2 * max) + 3];
         var trace = new List<int[]>();
-        int found = -1;
-        for (int d = 0; d <= max && found < 0; d++)
+        bool found = false;
+        for (int d = 0; d <= Math.Min(max, MaxEditDistance) && !found; d++)
         {
-            trace.Add((int[])v.Clone());
             for (int k = -d; k <= d; k += 2)
             {
                 int x = k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
@@ -233,21 +291,32 @@ internal static class ConflictLines
                 v[offset + k] = x;
                 if (x >= n && y >= m)
                 {
-                    found = d;
+                    found = true;
                     break;
                 }
             }
+
+            trace.Add(v.AsSpan(offset - d, (2 * d) + 1).ToArray());
+        }
+
+        if (!found)
+        {
+            // Too far apart: the middle is one change.
+            Array.Fill(deleted, true, prefix, n);
+            Array.Fill(inserted, true, prefix, m);
+            return;
         }
 
         int cx = n, cy = m;
-        for (int d = found; d > 0; d--)
+        for (int d = trace.Count - 1; d > 0; d--)
         {
-            int[] pv = trace[d];
+            int[] pv = trace[d - 1];
             int k = cx - cy;
-            int prevK = k == -d || (k != d && pv[offset + k - 1] < pv[offset + k + 1]) ? k + 1 : k - 1;
-            int prevX = pv[offset + prevK];
+            bool down = k == -d || (k != d && pv[k - 1 + (d - 1)] < pv[k + 1 + (d - 1)]);
+            int prevK = down ? k + 1 : k - 1;
+            int prevX = pv[prevK + (d - 1)];
             int prevY = prevX - prevK;
-            if (prevK == k + 1)
+            if (down)
             {
                 inserted[prefix + prevY] = true;
             }

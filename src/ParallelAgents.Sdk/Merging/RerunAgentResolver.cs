@@ -134,29 +134,29 @@ public sealed class RerunAgentResolver : IConflictResolver
         Blob? theirs = Find(repository, context.TheirsCommit, conflict.Path);
         IReadOnlyList<ConflictHunk> hunks = theirs is null || theirs.IsBinary || theirs.Size > MergeConflictReader.MaxTextBytes
             ? []
-            : ConflictLineRanges.Compute(ancestorText, oursText, MergeConflictReader.Text(theirs));
-        (string[] oldLines, string[] newLines, List<LineEdit> edits) = ConflictLineRanges.Diff(ancestorText, oursText);
+            : ConflictLines.Hunks(ancestorText, oursText, MergeConflictReader.Text(theirs));
+        (string[] oldLines, string[] newLines, List<ConflictLines.Hunk> edits) = ConflictLines.Diff(ancestorText, oursText);
 
         // The main branch's edits that make up the conflicting hunks (those touching a hunk's ancestor region); all of
         // them when the hunks are unknown (the task deleted the file).
-        List<LineEdit> shown = hunks.Count == 0
+        List<ConflictLines.Hunk> shown = hunks.Count == 0
             ? edits
-            : [.. edits.Where(e => hunks.Any(h => e.AStart <= h.BaseStart - 1 + h.BaseCount && e.AStart + e.ACount >= h.BaseStart - 1))];
+            : [.. edits.Where(e => hunks.Any(h => e.BaseStart <= h.BaseStart - 1 + h.BaseCount && e.BaseEnd >= h.BaseStart - 1))];
         if (shown.Count == 0)
         {
             return "";
         }
 
         var diff = new StringBuilder();
-        foreach (LineEdit edit in shown)
+        foreach (ConflictLines.Hunk edit in shown)
         {
-            diff.Append(CultureInfo.InvariantCulture, $"@@ -{edit.AStart + 1},{edit.ACount} +{edit.BStart + 1},{edit.BCount} @@\n");
-            for (int i = edit.AStart; i < edit.AStart + edit.ACount; i++)
+            diff.Append(CultureInfo.InvariantCulture, $"@@ -{edit.BaseStart + 1},{edit.BaseEnd - edit.BaseStart} +{edit.SideStart + 1},{edit.SideEnd - edit.SideStart} @@\n");
+            for (int i = edit.BaseStart; i < edit.BaseEnd; i++)
             {
                 diff.Append('-').Append(oldLines[i].TrimEnd('\n', '\r')).Append('\n');
             }
 
-            for (int i = edit.BStart; i < edit.BStart + edit.BCount; i++)
+            for (int i = edit.SideStart; i < edit.SideEnd; i++)
             {
                 diff.Append('+').Append(newLines[i].TrimEnd('\n', '\r')).Append('\n');
             }

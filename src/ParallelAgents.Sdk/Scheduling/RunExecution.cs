@@ -281,7 +281,9 @@ internal sealed class RunExecution
 
             if (_workflow is not null && workspace is not null)
             {
-                outcome = await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, outcome, null, runtime.Siblings, token)
+                // The run's token, not the attempt's: the merge outlives the task's timeout, and a winning lane cancels
+                // its siblings' shared token before it merges.
+                outcome = await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, outcome, null, runtime.Siblings, runToken)
                     .ConfigureAwait(false);
             }
         }
@@ -293,7 +295,7 @@ internal sealed class RunExecution
             if (_workflow is not null && workspace is not null && context is not null)
             {
                 // The agent threw: what it wrote is still committed on its branch.
-                await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, null, ex, runtime.Siblings, token).ConfigureAwait(false);
+                await _workflow.FinishAttemptAsync(item.TaskIndex, context, workspace, null, ex, runtime.Siblings, runToken).ConfigureAwait(false);
             }
         }
         finally

@@ -36,8 +36,8 @@ public sealed partial class ReadmeTests
         // CI runs exactly the README's test command (.ci/run); changing one means changing the other.
         Assert.Contains("dotnet test", commands);
         Assert.Contains("dotnet test", File.ReadAllText(Path.Combine(RepositoryRoot, ".ci", "run")), StringComparison.Ordinal);
-        Assert.Contains("dotnet run --project samples/QuickStart", commands);
-        Assert.True(File.Exists(Path.Combine(RepositoryRoot, "samples", "QuickStart", "QuickStart.csproj")));
+        Assert.Contains("dotnet run --project samples/TaskFlow", commands);
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot, "samples", "TaskFlow", "TaskFlow.csproj")));
     }
 
     [Fact]

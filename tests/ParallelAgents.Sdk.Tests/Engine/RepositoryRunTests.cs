@@ -363,4 +363,46 @@ public class RepositoryRunTests
         Assert.Single(repo.Worktrees());
         repo.AssertFsckClean();
     }
+
+    [Fact]
+    public async Task RunAsync_TwoAgentsOnOneTask_OnlyTheFirstToSucceedIsMergedAndTheOtherIsCancelled()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        TaskPlan plan = TaskPlan.Parse("""
+            tasks:
+              - id: race
+                agent_count: 2
+                instructions: x
+            """);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .WithMaxParallelAgents(2)
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
+            {
+                await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
+                if (context.Lane == 0)
+                {
+                    // The slow lane: it waits until the engine stops it, which it does once lane 1 has won.
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+
+                return AgentOutcome.Success($"lane {context.Lane}");
+            })
+            .Build();
+
+        RunResult result = await engine.RunAsync(plan, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded, result.ToString());
+        MergeResult merge = Assert.Single(result.Merges);
+        Assert.Equal("agent/race+2", merge.Branch);
+        string tree = repo.Git("ls-tree", "--name-only", "main");
+        Assert.Contains("lane1.txt", tree, StringComparison.Ordinal);
+        Assert.DoesNotContain("lane0.txt", tree, StringComparison.Ordinal);
+        Assert.Contains(result["race"].Attempts, a => a.Lane == 0 && a.Status == AttemptStatus.Cancelled);
+        Assert.Equal("x\n", repo.Git("show", "agent/race+1:lane0.txt"));
+        Assert.Single(repo.Worktrees());
+        repo.AssertFsckClean();
+    }
 }

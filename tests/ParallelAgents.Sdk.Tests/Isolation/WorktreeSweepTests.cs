@@ -100,7 +100,7 @@ public sealed class WorktreeSweepTests : IDisposable
     [Fact]
     public async Task SweepAsync_AfterAProcessHoldingWorktreesWasKilledWithSigkill_LeavesOnlyTheMainWorktree()
     {
-        string child = Path.Combine(AppContext.BaseDirectory, "ParallelAgents.Sdk.Tests.WorktreeChild.dll");
+        string child = ChildPath();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { child, _repo.Path, "killed-run", "3", "2" })
         {
@@ -168,5 +168,19 @@ public sealed class WorktreeSweepTests : IDisposable
         using Process process = Process.Start(new ProcessStartInfo("true"))!;
         process.WaitForExit();
         return process.Id;
+    }
+
+    /// <summary>The child program in its own output folder: the test project's folder lacks assemblies that the ASP.NET
+    /// Core shared framework gives the tests but not a plain console program.</summary>
+    private static string ChildPath()
+    {
+        // AppContext.BaseDirectory is tests/ParallelAgents.Sdk.Tests/bin/<configuration>/<framework>/.
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        DirectoryInfo configuration = framework.Parent!;
+        DirectoryInfo tests = configuration.Parent!.Parent!.Parent!;
+        string path = Path.Combine(tests.FullName, "ParallelAgents.Sdk.Tests.WorktreeChild", "bin", configuration.Name, framework.Name,
+            "ParallelAgents.Sdk.Tests.WorktreeChild.dll");
+        Assert.True(File.Exists(path), $"the child program is not built at {path}");
+        return path;
     }
 }

@@ -462,7 +462,7 @@ public sealed class BranchMergerTests
         {
         }
 
-        Approvals.Verify(Approvals.Normalize(json, repo.Root), "merge_conflict.json");
+        Approved.Verify(Approved.Normalize(json, repo.Root), "merge_conflict.json", "Merging");
         repo.AssertFsckClean();
     }
 
@@ -482,11 +482,11 @@ public sealed class BranchMergerTests
         string? summary = merger.WriteSummary([x, clean, missing]);
 
         Assert.Equal([MergeStatus.Resolved, MergeStatus.Merged, MergeStatus.Skipped], new[] { x.Status, clean.Status, missing.Status });
-        Approvals.Verify(Approvals.Normalize(File.ReadAllText(x.ReportPath!), repo.Root), "merge_resolved.json");
+        Approved.Verify(Approved.Normalize(File.ReadAllText(x.ReportPath!), repo.Root), "merge_resolved.json", "Merging");
         Assert.NotNull(summary);
         Assert.Matches(@"^merge_summary_\d{8}_\d{6}\.txt$", Path.GetFileName(summary));
         string?[] ids = [.. new[] { x, clean }.SelectMany(r => new[] { r.BaseCommit, r.OursCommit, r.TheirsCommit, r.ResolutionCommit, r.MergedCommit })];
-        Approvals.Verify(Approvals.Normalize(File.ReadAllText(summary), repo.Root, ids), "merge_summary.txt");
+        Approved.Verify(Approved.Normalize(File.ReadAllText(summary), repo.Root, ids), "merge_summary.txt", "Merging");
         repo.AssertFsckClean();
     }
 

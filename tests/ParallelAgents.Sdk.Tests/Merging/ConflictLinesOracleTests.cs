@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Merging;
 
@@ -10,45 +10,36 @@ public sealed class ConflictLinesOracleTests
     [Fact]
     public void Find_GeneratedMerges_SameConflictsAsGitMergeFile()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "pa-merge-tests", "lines-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(folder);
-        try
+        var disagreements = new List<string>();
+        int withConflicts = 0;
+        for (int i = 0; i < 600; i++)
         {
-            var disagreements = new List<string>();
-            int withConflicts = 0;
-            for (int i = 0; i < 600; i++)
+            var random = new Random(1000 + i);
+            int distinct = (i % 3) switch { 0 => 1000, 1 => 12, _ => 4 };
+            List<string> ancestor = [.. Enumerable.Range(0, random.Next(4, 25)).Select(_ => $"line {random.Next(distinct)}")];
+            List<string> ours = Edit(ancestor, random);
+            List<string> theirs = Edit(ancestor, random);
+            string a = Text(ancestor), o = Text(ours), t = Text(theirs);
+
+            List<(string Ours, string Theirs)> expected = GitConflicts(a, o, t);
+            List<(string Ours, string Theirs)> actual = [.. ConflictLines.Find(a, o, t).Select(c => (Slice(ours, c.Ours), Slice(theirs, c.Theirs)))];
+            if (expected.Count > 0)
             {
-                var random = new Random(1000 + i);
-                int distinct = (i % 3) switch { 0 => 1000, 1 => 12, _ => 4 };
-                List<string> ancestor = [.. Enumerable.Range(0, random.Next(4, 25)).Select(_ => $"line {random.Next(distinct)}")];
-                List<string> ours = Edit(ancestor, random);
-                List<string> theirs = Edit(ancestor, random);
-                string a = Text(ancestor), o = Text(ours), t = Text(theirs);
-
-                List<(string Ours, string Theirs)> expected = GitConflicts(folder, a, o, t);
-                List<(string Ours, string Theirs)> actual = [.. ConflictLines.Find(a, o, t).Select(c => (Slice(ours, c.Ours), Slice(theirs, c.Theirs)))];
-                if (expected.Count > 0)
-                {
-                    withConflicts++;
-                }
-
-                // Texts of a dozen or four distinct lines have many shortest diffs, and xdiff picks among them with
-                // heuristics of its own (its divide-and-conquer search, lines unique to one side discarded first); there
-                // the ranges follow git's in most cases (594 of 600 when this was written) and the verdict must agree.
-                bool agree = distinct == 1000 ? expected.SequenceEqual(actual) : (expected.Count > 0) == (actual.Count > 0);
-                if (!agree)
-                {
-                    disagreements.Add($"case {i}: git {Show(expected)}\n  engine {Show(actual)}\n  base {a.Replace('\n', '|')}\n  ours {o.Replace('\n', '|')}\n  theirs {t.Replace('\n', '|')}");
-                }
+                withConflicts++;
             }
 
-            Assert.True(disagreements.Count == 0, $"{disagreements.Count} cases disagree:\n{string.Join('\n', disagreements)}");
-            Assert.True(withConflicts >= 200, $"only {withConflicts} cases had conflicts");
+            // Texts of a dozen or four distinct lines have many shortest diffs, and xdiff picks among them with
+            // heuristics of its own (its divide-and-conquer search, lines unique to one side discarded first); there
+            // the ranges follow git's in most cases (594 of 600 when this was written) and the verdict must agree.
+            bool agree = distinct == 1000 ? expected.SequenceEqual(actual) : (expected.Count > 0) == (actual.Count > 0);
+            if (!agree)
+            {
+                disagreements.Add($"case {i}: git {Show(expected)}\n  engine {Show(actual)}\n  base {a.Replace('\n', '|')}\n  ours {o.Replace('\n', '|')}\n  theirs {t.Replace('\n', '|')}");
+            }
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        Assert.True(disagreements.Count == 0, $"{disagreements.Count} cases disagree:\n{string.Join('\n', disagreements)}");
+        Assert.True(withConflicts >= 200, $"only {withConflicts} cases had conflicts");
     }
 
     private static List<string> Edit(List<string> original, Random random)
@@ -83,22 +74,10 @@ public sealed class ConflictLinesOracleTests
 
     private static string Show(List<(string Ours, string Theirs)> conflicts) => string.Join(" ; ", conflicts.Select(c => $"[{c.Ours}] vs [{c.Theirs}]"));
 
-    private static List<(string, string)> GitConflicts(string folder, string ancestor, string ours, string theirs)
+    private static List<(string, string)> GitConflicts(string ancestor, string ours, string theirs)
     {
-        File.WriteAllText(Path.Combine(folder, "base"), ancestor);
-        File.WriteAllText(Path.Combine(folder, "ours"), ours);
-        File.WriteAllText(Path.Combine(folder, "theirs"), theirs);
-        var start = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "merge-file", "-p", "ours", "base", "theirs" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode >= 0, "git merge-file failed");
+        (int exitCode, string output) = GitMergeFile.Run(ancestor, ours, theirs);
+        Assert.True(exitCode >= 0, "git merge-file failed");
 
         var conflicts = new List<(string, string)>();
         List<string>? side = null, first = null;

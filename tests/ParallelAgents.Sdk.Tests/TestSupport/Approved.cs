@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace ParallelAgents.Sdk.Tests.TestSupport;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ParallelAgents.Sdk.Tests.TestSupport;
 /// received text is written next to the approved one (<c>.received.txt</c>) and the test fails with the first
 /// differing line. To approve a change, review the received file and rename it over the approved one.
 /// </summary>
-internal static class Approved
+internal static partial class Approved
 {
     public static void Verify(string received, string name, string folder)
     {
@@ -56,4 +58,44 @@ internal static class Approved
 
         throw new InvalidOperationException($"The test project folder was not found above {AppContext.BaseDirectory}.");
     }
+
+    /// <summary>Replaces what changes from run to run (commit ids, times, durations, temporary paths) with stable
+    /// placeholders; each distinct commit keeps its own number, so the report's structure is still checked.</summary>
+    public static string Normalize(string text, string repositoryRoot, params IEnumerable<string?> knownIds)
+    {
+        text = text.Replace(repositoryRoot, "<repo>", StringComparison.Ordinal).ReplaceLineEndings("\n");
+        var numbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string? id in knownIds)
+        {
+            if (id is not null)
+            {
+                numbers.TryAdd(id, numbers.Count + 1);
+            }
+        }
+
+        foreach (Match match in FullId().Matches(text))
+        {
+            numbers.TryAdd(match.Value, numbers.Count + 1);
+        }
+
+        foreach ((string id, int n) in numbers)
+        {
+            text = text.Replace(id, $"<commit-{n}>", StringComparison.Ordinal)
+                .Replace(id[..12], $"<c{n}>", StringComparison.Ordinal)
+                .Replace(id[..10], $"<c{n}>", StringComparison.Ordinal);
+        }
+
+        text = Time().Replace(text, "<time>");
+        text = Duration().Replace(text, "\"duration_ms\": 0");
+        return text;
+    }
+
+    [GeneratedRegex("\\b[0-9a-f]{40}\\b")]
+    private static partial Regex FullId();
+
+    [GeneratedRegex("\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z?( UTC)?")]
+    private static partial Regex Time();
+
+    [GeneratedRegex("\"duration_ms\": [0-9.]+")]
+    private static partial Regex Duration();
 }

@@ -21,7 +21,7 @@ internal static class ConflictContexts
         {
             MergeTreeResult merge = repository.ObjectDatabase.MergeCommits(repository.Lookup<Commit>(ours), repository.Lookup<Commit>(theirs), new MergeTreeOptions());
             Assert.Equal(MergeTreeStatus.Conflicts, merge.Status);
-            conflicts.AddRange(merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c, otherTaskId).Conflict).OrderBy(c => c.Path, StringComparer.Ordinal));
+            conflicts.AddRange(merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c, otherTaskId)).OrderBy(c => c.Path, StringComparer.Ordinal));
         }
 
         return new ConflictContext

@@ -1,13 +1,13 @@
-using System.Diagnostics;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Merging;
 
-public sealed class ConflictLineRangesTests
+public sealed class ConflictLinesHunksTests
 {
     [Fact]
-    public void Compute_OneLineChangedBothWays_OneHunkOnThatLine()
+    public void Hunks_OneLineChangedBothWays_OneHunkOnThatLine()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\n", "a\nB1\nc\n", "a\nB2\nc\n");
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks("a\nb\nc\n", "a\nB1\nc\n", "a\nB2\nc\n");
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Equal(new LineRange(2, 2), hunk.OursRange);
@@ -16,14 +16,14 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_TwoDistantHunksWithShiftedLines_EachSideNumberedInItsOwnFile()
+    public void Hunks_TwoDistantHunksWithShiftedLines_EachSideNumberedInItsOwnFile()
     {
         string ancestor = Lines(1, 12);
         // Ours turns line 2 into two lines, so its later lines move down by one.
         string ours = ancestor.Replace("l2\n", "o2a\no2b\n", StringComparison.Ordinal).Replace("l10\n", "o10\n", StringComparison.Ordinal);
         string theirs = ancestor.Replace("l2\n", "t2\n", StringComparison.Ordinal).Replace("l10\n", "t10\n", StringComparison.Ordinal);
 
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestor, ours, theirs);
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks(ancestor, ours, theirs);
 
         Assert.Equal(2, hunks.Count);
         Assert.Equal(new LineRange(2, 3), hunks[0].OursRange);
@@ -31,14 +31,14 @@ public sealed class ConflictLineRangesTests
         Assert.Equal(new LineRange(11, 11), hunks[1].OursRange);
         Assert.Equal(new LineRange(10, 10), hunks[1].TheirsRange);
         Assert.Equal(new LineRange(10, 10), hunks[1].BaseRange);
-        Assert.Equal([new LineRange(2, 3), new LineRange(11, 11)], ConflictLineRanges.OursRanges(hunks));
-        Assert.Equal([new LineRange(2, 2), new LineRange(10, 10)], ConflictLineRanges.TheirsRanges(hunks));
+        Assert.Equal([new LineRange(2, 3), new LineRange(11, 11)], ConflictLines.OursRanges(hunks));
+        Assert.Equal([new LineRange(2, 2), new LineRange(10, 10)], ConflictLines.TheirsRanges(hunks));
     }
 
     [Fact]
-    public void Compute_AddAddWithCommonLines_OnlyTheDifferingLines()
+    public void Hunks_AddAddWithCommonLines_OnlyTheDifferingLines()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(null, "head\nmine\ntail\n", "head\nyours\nmore\ntail\n");
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks(null, "head\nmine\ntail\n", "head\nyours\nmore\ntail\n");
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Equal(new LineRange(2, 2), hunk.OursRange);
@@ -47,21 +47,21 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_ModifyDelete_OursLinesAndNoTheirsLines()
+    public void Hunks_ModifyDelete_OursLinesAndNoTheirsLines()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\n", "a\nB\n", null);
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks("a\nb\n", "a\nB\n", null);
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Equal(new LineRange(1, 2), hunk.OursRange);
         Assert.Null(hunk.TheirsRange);
         Assert.Equal(0, hunk.TheirsCount);
-        Assert.Empty(ConflictLineRanges.TheirsRanges(hunks));
+        Assert.Empty(ConflictLines.TheirsRanges(hunks));
     }
 
     [Fact]
-    public void Compute_DeleteModify_TheirsLinesAndNoOursLines()
+    public void Hunks_DeleteModify_TheirsLinesAndNoOursLines()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\n", null, "a\nb\nC\n");
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks("a\nb\nc\n", null, "a\nb\nC\n");
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Null(hunk.OursRange);
@@ -69,25 +69,25 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_DisjointEdits_NoHunk()
+    public void Hunks_DisjointEdits_NoHunk()
     {
         string ancestor = Lines(1, 10);
         string ours = ancestor.Replace("l2\n", "o2\n", StringComparison.Ordinal);
         string theirs = ancestor.Replace("l8\n", "t8\n", StringComparison.Ordinal);
 
-        Assert.Empty(ConflictLineRanges.Compute(ancestor, ours, theirs));
+        Assert.Empty(ConflictLines.Hunks(ancestor, ours, theirs));
     }
 
     [Fact]
-    public void Compute_SameChangeOnBothSides_NoHunk()
+    public void Hunks_SameChangeOnBothSides_NoHunk()
     {
-        Assert.Empty(ConflictLineRanges.Compute("a\nb\nc\n", "a\nX\nc\n", "a\nX\nc\n"));
+        Assert.Empty(ConflictLines.Hunks("a\nb\nc\n", "a\nX\nc\n", "a\nX\nc\n"));
     }
 
     [Fact]
-    public void Compute_AdjacentLinesChanged_ConflictAsGitDoes()
+    public void Hunks_AdjacentLinesChanged_ConflictAsGitDoes()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\nc\nd\n", "a\nB\nc\nd\n", "a\nb\nC\nd\n");
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks("a\nb\nc\nd\n", "a\nB\nc\nd\n", "a\nb\nC\nd\n");
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Equal(new LineRange(2, 3), hunk.OursRange);
@@ -95,9 +95,9 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_InsertionsAtTheSamePlace_Conflict()
+    public void Hunks_InsertionsAtTheSamePlace_Conflict()
     {
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute("a\nb\n", "a\nmine\nb\n", "a\nyours\nb\n");
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks("a\nb\n", "a\nmine\nb\n", "a\nyours\nb\n");
 
         ConflictHunk hunk = Assert.Single(hunks);
         Assert.Equal(new LineRange(2, 2), hunk.OursRange);
@@ -107,19 +107,19 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_ConflictsThreeLinesApart_JoinedAsGitShowsThem()
+    public void Hunks_ConflictsThreeLinesApart_JoinedAsGitShowsThem()
     {
         string ancestor = Lines(1, 10);
         string ours = ancestor.Replace("l2\n", "o2\n", StringComparison.Ordinal).Replace("l6\n", "o6\n", StringComparison.Ordinal);
         string theirs = ancestor.Replace("l2\n", "t2\n", StringComparison.Ordinal).Replace("l6\n", "t6\n", StringComparison.Ordinal);
 
-        ConflictHunk hunk = Assert.Single(ConflictLineRanges.Compute(ancestor, ours, theirs));
+        ConflictHunk hunk = Assert.Single(ConflictLines.Hunks(ancestor, ours, theirs));
         Assert.Equal(new LineRange(2, 6), hunk.OursRange);
         Assert.Equal(new LineRange(2, 6), hunk.TheirsRange);
     }
 
     [Fact]
-    public void Compute_ConflictRegionWithCommonLineInside_SplitLikeGit()
+    public void Hunks_ConflictRegionWithCommonLineInside_SplitLikeGit()
     {
         // Both sides rewrite lines 2-6 but keep line 4 the same, and the parts differ: git splits only when more than
         // three lines separate the parts, so this stays one; with a long common middle it splits.
@@ -127,7 +127,7 @@ public sealed class ConflictLineRangesTests
         string ours = "l1\nx\nsame1\nsame2\nsame3\nsame4\nx\nl9\nl10\nl11\nl12\n";
         string theirs = "l1\ny\nsame1\nsame2\nsame3\nsame4\ny\nl9\nl10\nl11\nl12\n";
 
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestor, ours, theirs);
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks(ancestor, ours, theirs);
 
         Assert.Equal(2, hunks.Count);
         Assert.Equal(new LineRange(2, 2), hunks[0].OursRange);
@@ -136,9 +136,9 @@ public sealed class ConflictLineRangesTests
     }
 
     [Fact]
-    public void Compute_LastLineWithoutNewline_DiffersFromOneWith()
+    public void Hunks_LastLineWithoutNewline_DiffersFromOneWith()
     {
-        Assert.Single(ConflictLineRanges.Compute("a\nb\n", "a\nb", "a\nb\nc\n"));
+        Assert.Single(ConflictLines.Hunks("a\nb\n", "a\nb", "a\nb\nc\n"));
     }
 
     public static TheoryData<string, string, string> GitCases => new()
@@ -152,39 +152,22 @@ public sealed class ConflictLineRangesTests
 
     [Theory]
     [MemberData(nameof(GitCases))]
-    public void Compute_AgainstGitMergeFile_SameNumberOfConflicts(string ancestor, string ours, string theirs)
+    public void Hunks_AgainstGitMergeFile_SameNumberOfConflicts(string ancestor, string ours, string theirs)
     {
-        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
-            File.WriteAllText(Path.Combine(dir, "ours"), ours);
-            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
-            // git merge-file exits with the number of conflicts. Its default level also joins conflicts separated only
-            // by lines without letters or digits, which git merge does not; every line of these cases has some.
-            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
-            {
-                WorkingDirectory = dir,
-                RedirectStandardOutput = true,
-            })!;
-            string output = git.StandardOutput.ReadToEnd();
-            git.WaitForExit();
+        // git merge-file exits with the number of conflicts. Its default level also joins conflicts separated only
+        // by lines without letters or digits, which git merge does not; every line of these cases has some.
+        (int exitCode, string output) = GitMergeFile.Run(ancestor, ours, theirs);
 
-            int markers = output.Split('\n').Count(l => l.StartsWith("<<<<<<<", StringComparison.Ordinal));
-            Assert.Equal(git.ExitCode, markers);
-            Assert.Equal(markers, ConflictLineRanges.Compute(ancestor, ours, theirs).Count);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        int markers = output.Split('\n').Count(l => l.StartsWith("<<<<<<<", StringComparison.Ordinal));
+        Assert.Equal(exitCode, markers);
+        Assert.Equal(markers, ConflictLines.Hunks(ancestor, ours, theirs).Count);
     }
 
     public static TheoryData<int> Seeds => [.. Enumerable.Range(1, 40)];
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Compute_RandomEdits_SameHunksAsGitsConflictMarkers(int seed)
+    public void Hunks_RandomEdits_SameHunksAsGitsConflictMarkers(int seed)
     {
         // Every line is unique (or a deliberate identical change on both sides), so the alignment is not ambiguous and
         // git's hunks must match line for line; every line has letters and digits, so git merge-file's default level
@@ -196,9 +179,9 @@ public sealed class ConflictLineRangesTests
         string ancestorText = string.Concat(ancestor.Select(l => l + "\n"));
 
         List<(string Ours, string Theirs)> expected = GitConflictSections(ancestorText, ours, theirs);
-        IReadOnlyList<ConflictHunk> hunks = ConflictLineRanges.Compute(ancestorText, ours, theirs);
+        IReadOnlyList<ConflictHunk> hunks = ConflictLines.Hunks(ancestorText, ours, theirs);
 
-        string[] oursLines = ConflictLineRanges.SplitLines(ours), theirsLines = ConflictLineRanges.SplitLines(theirs);
+        string[] oursLines = ConflictLines.SplitLines(ours), theirsLines = ConflictLines.SplitLines(theirs);
         Assert.Equal(expected, hunks.Select(h => (
             string.Concat(oursLines.Skip(h.OursStart - 1).Take(h.OursCount)),
             string.Concat(theirsLines.Skip(h.TheirsStart - 1).Take(h.TheirsCount)))));
@@ -236,51 +219,34 @@ public sealed class ConflictLineRangesTests
     /// <summary>The ours and theirs sections of each conflict git merge-file writes.</summary>
     private static List<(string Ours, string Theirs)> GitConflictSections(string ancestor, string ours, string theirs)
     {
-        string dir = Directory.CreateTempSubdirectory("pa-mergefile-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "base"), ancestor);
-            File.WriteAllText(Path.Combine(dir, "ours"), ours);
-            File.WriteAllText(Path.Combine(dir, "theirs"), theirs);
-            using Process git = Process.Start(new ProcessStartInfo("git", ["merge-file", "-p", "ours", "base", "theirs"])
-            {
-                WorkingDirectory = dir,
-                RedirectStandardOutput = true,
-            })!;
-            string output = git.StandardOutput.ReadToEnd();
-            git.WaitForExit();
+        (int exitCode, string output) = GitMergeFile.Run(ancestor, ours, theirs);
 
-            var sections = new List<(string, string)>();
-            string? oursPart = null, current = null;
-            foreach (string line in ConflictLineRanges.SplitLines(output))
+        var sections = new List<(string, string)>();
+        string? oursPart = null, current = null;
+        foreach (string line in ConflictLines.SplitLines(output))
+        {
+            if (line.StartsWith("<<<<<<<", StringComparison.Ordinal))
             {
-                if (line.StartsWith("<<<<<<<", StringComparison.Ordinal))
-                {
-                    current = "";
-                }
-                else if (line.StartsWith("=======", StringComparison.Ordinal) && current is not null)
-                {
-                    oursPart = current;
-                    current = "";
-                }
-                else if (line.StartsWith(">>>>>>>", StringComparison.Ordinal) && oursPart is not null)
-                {
-                    sections.Add((oursPart, current!));
-                    oursPart = current = null;
-                }
-                else if (current is not null)
-                {
-                    current += line;
-                }
+                current = "";
             }
+            else if (line.StartsWith("=======", StringComparison.Ordinal) && current is not null)
+            {
+                oursPart = current;
+                current = "";
+            }
+            else if (line.StartsWith(">>>>>>>", StringComparison.Ordinal) && oursPart is not null)
+            {
+                sections.Add((oursPart, current!));
+                oursPart = current = null;
+            }
+            else if (current is not null)
+            {
+                current += line;
+            }
+        }
 
-            Assert.Equal(git.ExitCode, sections.Count);
-            return sections;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Equal(exitCode, sections.Count);
+        return sections;
     }
 
     private static string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(i => $"l{i}\n"));
