@@ -344,7 +344,7 @@ public sealed class ModelAssistedConflictResolverTests
             OursCommit = ours,
             TheirsCommit = theirs,
             BaseCommit = repository.ObjectDatabase.FindMergeBase(oursCommit, theirsCommit)?.Sha,
-            Conflicts = [.. merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c, "other").Conflict)],
+            Conflicts = [.. merge.Conflicts.Select(c => MergeConflictReader.Read(repository, c, "other"))],
             Plan = Plan,
         };
     }
