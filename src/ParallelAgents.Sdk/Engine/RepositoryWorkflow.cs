@@ -228,6 +228,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
                 Resolvers = _settings.Resolvers,
                 RerunAgentAsync = (instructions, ct) => RerunAsync(taskIndex, branch, instructions, context.Attempt, ct),
                 Memory = _memory,
+                Plan = _plan,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

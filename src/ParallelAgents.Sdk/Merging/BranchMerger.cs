@@ -149,7 +149,7 @@ public sealed class BranchMerger : IAsyncDisposable
             else
             {
                 result = await MergeAsync(
-                    new MergeRequest { RunId = runId, Task = task, Branch = branchPrefix + task.Id, PlanPosition = position[task.Id], Resolvers = resolvers },
+                    new MergeRequest { RunId = runId, Task = task, Branch = branchPrefix + task.Id, PlanPosition = position[task.Id], Resolvers = resolvers, Plan = plan },
                     cancellationToken).ConfigureAwait(false);
             }
 
@@ -434,6 +434,7 @@ public sealed class BranchMerger : IAsyncDisposable
             Conflicts = outcome.Conflicts,
             RerunAgentAsync = request.RerunAgentAsync,
             Memory = request.Memory,
+            Plan = request.Plan,
         };
         Prepared? verifyFailure = null;
         foreach (IConflictResolver resolver in request.Resolvers)

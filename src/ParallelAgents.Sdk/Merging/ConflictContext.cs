@@ -40,4 +40,9 @@ public sealed class ConflictContext
 
     /// <summary>The agents' shared memory, or <see langword="null"/> when the engine has none.</summary>
     public ISharedMemory? Memory { get; init; }
+
+    /// <summary>The plan the task belongs to, or <see langword="null"/> when the merge was asked for without one.
+    /// Resolvers look up the task on the other side of a conflict (<see cref="MergeConflict.OtherTaskId"/>) in it,
+    /// with <see cref="TaskPlan.TryGetTask"/>.</summary>
+    public TaskPlan? Plan { get; init; }
 }

@@ -34,6 +34,11 @@ public sealed class MergeRequest
     /// <value>The default is <see langword="null"/>.</value>
     public ISharedMemory? Memory { get; init; }
 
+    /// <summary>The plan the task belongs to, passed to resolvers as <see cref="ConflictContext.Plan"/> so they can
+    /// read the instructions of the task on the other side of a conflict.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public TaskPlan? Plan { get; init; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Task, nameof(Task));
