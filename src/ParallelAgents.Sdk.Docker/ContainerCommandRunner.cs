@@ -23,9 +23,6 @@ internal static class ContainerCommandRunner
     /// <summary>How long to wait for the output to close after the command has ended (or been killed).</summary>
     private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>CancelAfter takes at most about 24.8 days; longer timeouts are as good as none.</summary>
-    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
-
     /// <summary>Kills every process of session <c>$1</c> but itself (zombies are dead already); says whether it found one.</summary>
     private const string KillSessionFunction =
         "k() { f=1; for d in /proc/[0-9]*; do p=${d#/proc/}; [ \"$p\" = \"$$\" ] && continue; " +
@@ -97,11 +94,7 @@ internal static class ContainerCommandRunner
             var control = new ExecControl();
             Task pump = PumpAsync(stream, capture, control);
 
-            using var timeout = new CancellationTokenSource();
-            if (request.Timeout != Timeout.InfiniteTimeSpan && request.Timeout < LongestTimeout)
-            {
-                timeout.CancelAfter(request.Timeout);
-            }
+            using CancellationTokenSource timeout = request.StartTimeout();
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             bool killed = false;

@@ -23,4 +23,20 @@ public sealed class CommandRequest
     /// still removed unless named here explicitly.</summary>
     /// <value>The default is none.</value>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    // CancelAfter takes at most int.MaxValue - 1 milliseconds; a longer timeout is as good as none.
+    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+
+    /// <summary>A token source that cancels when <see cref="Timeout"/> runs out, wherever the command runs (host or
+    /// container); it never cancels for <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</summary>
+    internal CancellationTokenSource StartTimeout()
+    {
+        var timeout = new CancellationTokenSource();
+        if (Timeout != System.Threading.Timeout.InfiniteTimeSpan && Timeout < LongestTimeout)
+        {
+            timeout.CancelAfter(Timeout);
+        }
+
+        return timeout;
+    }
 }

@@ -18,9 +18,6 @@ internal static class ProcessRunner
     /// <summary>How long to wait for the output pipes to close after the command and its stragglers are gone.</summary>
     private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>CancelAfter takes at most about 24.8 days; longer timeouts are as good as none.</summary>
-    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(int.MaxValue - 1);
-
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>util-linux's setsid, when the host has it: the command gets a session of its own.</summary>
@@ -86,11 +83,7 @@ internal static class ProcessRunner
         var capture = new OutputCapture(request.MaxOutputChars);
         Task pumps = Task.WhenAll(PumpAsync(process.StandardOutput, capture), PumpAsync(process.StandardError, capture));
 
-        using var timeout = new CancellationTokenSource();
-        if (request.Timeout != Timeout.InfiniteTimeSpan && request.Timeout < LongestTimeout)
-        {
-            timeout.CancelAfter(request.Timeout);
-        }
+        using CancellationTokenSource timeout = request.StartTimeout();
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         bool killed = false;
