@@ -38,4 +38,9 @@ public sealed class AgentContext
     /// <summary>A logger whose scope carries the run id, task id and attempt.</summary>
     /// <value>The default logs nowhere.</value>
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Where the agent reports what it does as it works (model calls, tool calls, commands, file changes), for
+    /// the engine's live status and telemetry. Reporting never blocks.</summary>
+    /// <value>The default reports nowhere.</value>
+    public IProgress<AgentProgress> Progress { get; init; } = NoAgentProgress.Instance;
 }

@@ -23,6 +23,7 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly CancellationTokenSource _disposeCts = new();
     private readonly RepositorySettings? _repository;
     private readonly IReadOnlyList<IAsyncDisposable> _ownedProviders;
+    private readonly List<RunObserver> _observers = [];
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private int _disposed;
@@ -46,6 +47,7 @@ public sealed class AgentEngine : IAsyncDisposable
         _time = timeProvider;
         _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
         _events = new EventHub(options.EventBufferCapacity, timeProvider);
+        // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
     }
 
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
@@ -92,7 +94,8 @@ public sealed class AgentEngine : IAsyncDisposable
             List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
             try
             {
-                var execution = new RunExecution(runId, plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository);
+                var execution = new RunExecution(runId, plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository,
+                    CompositeRunObserver.Create(_observers));
                 return await execution.RunAsync(linked.Token).ConfigureAwait(false);
             }
             finally

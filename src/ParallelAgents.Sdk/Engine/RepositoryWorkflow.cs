@@ -26,6 +26,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     private readonly EventHub _events;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RunObserver? _observer;
     private readonly BranchMerger _merger;
     private readonly ConflictForecaster? _forecaster;
     private readonly string _runBase;
@@ -37,8 +38,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
 
     private RepositoryWorkflow(
         string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
-        EventHub events, TimeProvider time, ILogger logger, BranchMerger merger, string runBase)
+        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, BranchMerger merger, string runBase)
     {
+        _observer = observer;
         _runId = runId;
         _plan = plan;
         _settings = settings;
@@ -73,7 +75,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     /// stands, and makes the run's merger (with the plan's <c>verify</c> commands).</summary>
     public static async Task<RepositoryWorkflow> StartAsync(
         string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
-        EventHub events, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, CancellationToken cancellationToken)
     {
         if (settings.Worktrees is { } worktrees)
         {
@@ -111,7 +113,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
             throw;
         }
 
-        return new RepositoryWorkflow(runId, plan, settings, agent, providers, memory, events, time, logger, merger, runBase);
+        return new RepositoryWorkflow(runId, plan, settings, agent, providers, memory, events, time, logger, observer, merger, runBase);
     }
 
     /// <summary>Every merge of this run so far, in the order they ended.</summary>
@@ -238,6 +240,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         Record(merge);
+        _observer?.MergeEnded(task, merge);
         if (merge.ReachedMain || merge.Status == MergeStatus.Skipped)
         {
             Log.Merged(_logger, task.Id, branch, merge.Status, MainBranch, merge.Message);
@@ -378,11 +381,15 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     private void OnConflictPredicted(object? sender, ConflictForecast forecast)
     {
         Log.ConflictPredicted(_logger, forecast.TaskId, forecast.OtherTaskId ?? MainBranch, string.Join(", ", forecast.Conflicts.Select(c => c.Path)));
+        _observer?.ConflictForecast(forecast, cleared: false);
         Publish(AgentEventKind.ConflictPredicted, forecast.TaskId, forecast: forecast, message: forecast.ToString());
     }
 
-    private void OnConflictCleared(object? sender, ConflictForecast forecast) =>
+    private void OnConflictCleared(object? sender, ConflictForecast forecast)
+    {
+        _observer?.ConflictForecast(forecast, cleared: true);
         Publish(AgentEventKind.ConflictCleared, forecast.TaskId, forecast: forecast, message: forecast.ToString());
+    }
 
     private void Publish(AgentEventKind kind, string taskId, MergeResult? merge = null, ConflictForecast? forecast = null, string? message = null)
     {

@@ -21,6 +21,7 @@ internal sealed class RunExecution
     private readonly EventHub _events;
     private readonly TaskRuntime[] _tasks;
     private readonly RepositorySettings? _repository;
+    private readonly RunObserver? _observer;
     private RepositoryWorkflow? _workflow;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
@@ -41,9 +42,11 @@ internal sealed class RunExecution
         TimeProvider timeProvider,
         ILogger logger,
         EventHub events,
-        RepositorySettings? repository = null)
+        RepositorySettings? repository = null,
+        RunObserver? observer = null)
     {
         _repository = repository;
+        _observer = observer;
         RunId = runId;
         _plan = plan;
         _options = options;
@@ -70,7 +73,7 @@ internal sealed class RunExecution
     {
         if (_repository is not null)
         {
-            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, cancellationToken)
+            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, _observer, cancellationToken)
                 .ConfigureAwait(false);
         }
 
@@ -93,6 +96,7 @@ internal sealed class RunExecution
         _anchorTime = startedAt;
         _anchorTimestamp = _time.GetTimestamp();
         Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
+        _observer?.RunStarted(RunId, _plan, startedAt);
         Publish(AgentEventKind.RunStarted, null, message: $"{_tasks.Length} tasks, at most {_options.MaxParallelAgents} agents at once");
 
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -158,6 +162,7 @@ internal sealed class RunExecution
             Log.RunCompleted(_logger, RunId, result.Duration, result.Count(TaskState.Succeeded), result.Count(TaskState.Failed),
                 result.Count(TaskState.Skipped), result.Count(TaskState.Cancelled));
         }
+        _observer?.RunEnded(result);
         Publish(AgentEventKind.RunCompleted, null, result: result);
         return result;
     }
@@ -233,6 +238,7 @@ internal sealed class RunExecution
             : null;
         CancellationToken token = attemptCts?.Token ?? runToken;
         Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
         Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
 
         AgentOutcome? outcome = null;
@@ -254,6 +260,7 @@ internal sealed class RunExecution
                         BaseRevision = _workflow?.BaseRevisionFor(item.TaskIndex),
                     }, token).ConfigureAwait(false);
                 workspace = _workflow?.Track(workspace, task, item.Lane) ?? workspace;
+                _observer?.WorkspaceReady(task, item.Lane, workspace, _time.GetElapsedTime(startedTimestamp));
             }
 
             context = new AgentContext
@@ -267,6 +274,7 @@ internal sealed class RunExecution
                 Dependencies = DependencyResults(item.TaskIndex),
                 PreviousError = item.PreviousError,
                 Logger = _logger,
+                Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, item.Attempt, item.Lane),
             };
             // A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
             using (_logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null)
@@ -314,6 +322,7 @@ internal sealed class RunExecution
         TimeSpan duration = _time.GetElapsedTime(startedTimestamp);
         DateTimeOffset endedAt = startedAt + duration;
         RecordAttempt(runtime, item, status, startedAt, duration, error, transient, exception, outcome);
+        _observer?.AttemptEnded(task, item.TaskIndex, item.Attempt, item.Lane, status, duration, error, outcome?.Usage);
 
         switch (status)
         {
@@ -473,6 +482,7 @@ internal sealed class RunExecution
         }
 
         runtime.Siblings?.CancelAsync();
+        _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Succeeded, null, now);
         Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
         Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
         foreach (int dependent in _plan.Graph.Dependents[runtime.Index])
@@ -506,6 +516,7 @@ internal sealed class RunExecution
             return;
         }
 
+        _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Failed, reason, now);
         Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
         Publish(AgentEventKind.TaskFailed, runtime, item, TaskState.Failed, reason);
         SkipDependents(runtime);
@@ -516,6 +527,7 @@ internal sealed class RunExecution
     {
         if (Interlocked.Decrement(ref runtime.ActiveLanes) == 0 && runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
         {
+            _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
             Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
             TaskFinished();
         }
@@ -539,6 +551,7 @@ internal sealed class RunExecution
                 continue;
             }
 
+            _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Skipped, reason, _time.GetUtcNow());
             Log.TaskSkipped(_logger, runtime.Task.Id, reason);
             Publish(AgentEventKind.TaskSkipped, runtime, state: TaskState.Skipped, message: reason);
             foreach (int dependent in _plan.Graph.Dependents[index])
@@ -585,6 +598,7 @@ internal sealed class RunExecution
 
             if (runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
             {
+                _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
                 Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
             }
         }
