@@ -24,6 +24,10 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly RepositorySettings? _repository;
     private readonly IReadOnlyList<IAsyncDisposable> _ownedProviders;
     private readonly List<RunObserver> _observers = [];
+
+    /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
+    /// and strings that look like API keys. Observers that write files use it.</summary>
+    internal SecretRedactor Redactor { get; } = new([]);
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private int _disposed;
