@@ -4,7 +4,7 @@ namespace ParallelAgents.Sdk.Packaging.Tests;
 
 /// <summary>The library works as a package, not only as a project reference: a fresh console project that takes
 /// ParallelAgents.Sdk from the packed folder alone runs a plan on a real git repository.</summary>
-[Collection(PackagesCollection.Name)]
+[Collection(PackagesGroup.Name)]
 public sealed class PackageConsumptionTests(PackedPackages packages) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("parallel-agents-consumer-").FullName;
@@ -58,20 +58,20 @@ public sealed class PackageConsumptionTests(PackedPackages packages) : IDisposab
                 <PackageReference Include="ParallelAgents.Sdk" Version="{version}" />
               </ItemGroup>
             </Project>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), Program);
-        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), await NuGetConfigAsync());
+            """, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), Program, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), await NuGetConfigAsync(), TestContext.Current.CancellationToken);
 
         string repository = Directory.CreateDirectory(Path.Combine(_root, "repo")).FullName;
         await GitAsync(repository, "init", "-q", "-b", "main");
-        await File.WriteAllTextAsync(Path.Combine(repository, "README.md"), "# consumer\n");
+        await File.WriteAllTextAsync(Path.Combine(repository, "README.md"), "# consumer\n", TestContext.Current.CancellationToken);
         await GitAsync(repository, "add", "-A");
         await GitAsync(repository, "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "initial");
 
         // A package cache of its own: a ParallelAgents.Sdk of the same version cached by an earlier run must not stand in.
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_root, "packages") };
         await ProcessRun.RequireSuccessAsync("dotnet", ["restore"], app, TimeSpan.FromMinutes(5), environment);
-        string assets = await File.ReadAllTextAsync(Path.Combine(app, "obj", "project.assets.json"));
+        string assets = await File.ReadAllTextAsync(Path.Combine(app, "obj", "project.assets.json"), TestContext.Current.CancellationToken);
         Assert.Contains($"\"ParallelAgents.Sdk/{version}\"", assets, StringComparison.Ordinal);
         Assert.DoesNotContain("\"type\": \"project\"", assets, StringComparison.Ordinal);
 

@@ -7,7 +7,7 @@ using System.Xml.Linq;
 namespace ParallelAgents.Sdk.Packaging.Tests;
 
 /// <summary>What every package carries: icon, README, licence, repository and commit, and symbols with Source Link.</summary>
-[Collection(PackagesCollection.Name)]
+[Collection(PackagesGroup.Name)]
 public sealed class PackageMetadataTests(PackedPackages packages)
 {
     // The Source Link custom debug information's kind (Portable PDB specification).
@@ -54,7 +54,7 @@ public sealed class PackageMetadataTests(PackedPackages packages)
             }
 
             using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
-            Assert.Contains("ParallelAgents.Sdk", await readme.ReadToEndAsync());
+            Assert.Contains("ParallelAgents.Sdk", await readme.ReadToEndAsync(TestContext.Current.CancellationToken));
         }
     }
 
@@ -73,7 +73,7 @@ public sealed class PackageMetadataTests(PackedPackages packages)
                 using var copy = new MemoryStream();
                 using (Stream stream = pdb.Open())
                 {
-                    await stream.CopyToAsync(copy);
+                    await stream.CopyToAsync(copy, TestContext.Current.CancellationToken);
                 }
 
                 copy.Position = 0;
