@@ -1,9 +1,9 @@
 // QuickStart: the smallest complete run of ParallelAgents.Sdk, offline, in about a second.
 //
 // The agent here is a demonstration of the engine, not an AI: it writes one Markdown file per task into a temporary
-// folder and reports what it wrote. It shows what the library does today: a validated task plan, dependency and
-// priority order, a bounded pool of parallel workers, live events and a result for every task. Agents that work
-// through an IChatClient, git worktrees, shared memory and merging are planned; see README.md.
+// folder and reports what it wrote. It shows the engine's core: a validated task plan, dependency and priority order,
+// a bounded pool of parallel workers, live events and a result for every task. AI coding agents over an IChatClient,
+// git worktrees, shared memory and merging are shown by the TaskFlow sample (samples/TaskFlow).
 //
 // The region below is the README's example, word for word; ReadmeTests fails when the two differ.
 
