@@ -21,7 +21,8 @@ public sealed class RunStatus
     public TimeSpan Elapsed { get; init; }
 
     /// <summary>Every agent of the run, one per lane of each task, in the plan's order (agents that have not started
-    /// are <see cref="TaskState.Pending"/>, or carry their task's final state when it ended without them).</summary>
+    /// are <see cref="TaskState.Pending"/>, or carry their task's final state when it ended without them, Cancelled when
+    /// another agent of the task succeeded first).</summary>
     public IReadOnlyList<AgentStatus> Agents { get; init; } = [];
 
     /// <summary>The totals over <see cref="Agents"/>.</summary>

@@ -116,7 +116,7 @@ internal sealed class RunTracker
             {
                 LaneTracker? tracker = Volatile.Read(ref _lanes[(_offsets?[t] ?? t) + lane]);
                 AgentStatus status = tracker?.Snapshot(at, idleThreshold, Volatile.Read(ref _mergedFiles[t]))
-                    ?? LaneTracker.NotStarted(Name(task, lane), task.Id, lane, endedState == 0 ? TaskState.Pending : (TaskState)(endedState - 1));
+                    ?? LaneTracker.NotStarted(Name(task, lane), task.Id, lane, NotStartedState(endedState));
                 agents.Add(status);
                 active += status.IsActive ? 1 : 0;
                 running += status.State == TaskState.Running ? 1 : 0;
@@ -149,6 +149,15 @@ internal sealed class RunTracker
             },
         };
     }
+
+    /// <summary>The state of an agent that never started: pending while its task has not ended, else its task's final
+    /// state, except that a lane whose task another lane did succeed was cancelled, not successful.</summary>
+    private static TaskState NotStartedState(int endedState) => endedState switch
+    {
+        0 => TaskState.Pending,
+        _ when (TaskState)(endedState - 1) == TaskState.Succeeded => TaskState.Cancelled,
+        _ => (TaskState)(endedState - 1),
+    };
 
     /// <summary>An agent's name: its task's id, or <c>id+n</c> as its branch when the task has several agents.</summary>
     public static string Name(AgentTask task, int lane) =>
