@@ -9,7 +9,7 @@ internal sealed class LaneTracker(string name, string taskId, int lane)
     private const int MaxActionChars = 200;
 
     private readonly object _gate = new();
-    private readonly SortedSet<string> _files = new(StringComparer.Ordinal);
+    private SortedSet<string>? _files;
     private TaskState _state = TaskState.Pending;
     private int _attempt;
     private DateTimeOffset? _startedAt;
@@ -61,7 +61,7 @@ internal sealed class LaneTracker(string name, string taskId, int lane)
                     _tools++;
                     break;
                 case AgentProgressKind.FileChanged when path is not null:
-                    _files.Add(path);
+                    (_files ??= new SortedSet<string>(StringComparer.Ordinal)).Add(path);
                     break;
             }
         }
@@ -74,7 +74,8 @@ internal sealed class LaneTracker(string name, string taskId, int lane)
         string[] clean = [.. files.Select(redact)];
         lock (_gate)
         {
-            _files.UnionWith(clean);
+            // Made on first use: most trackers of a large plan of quick tasks never see a file.
+            (_files ??= new SortedSet<string>(StringComparer.Ordinal)).UnionWith(clean);
         }
     }
 
@@ -117,13 +118,17 @@ internal sealed class LaneTracker(string name, string taskId, int lane)
             IReadOnlyList<string> files;
             if (extraFiles is { Count: > 0 } && _state == TaskState.Succeeded)
             {
-                var union = new SortedSet<string>(_files, StringComparer.Ordinal);
-                union.UnionWith(extraFiles);
+                var union = new SortedSet<string>(extraFiles, StringComparer.Ordinal);
+                if (_files is not null)
+                {
+                    union.UnionWith(_files);
+                }
+
                 files = [.. union];
             }
             else
             {
-                files = [.. _files];
+                files = _files is null ? [] : [.. _files];
             }
 
             bool running = _state == TaskState.Running;
