@@ -9,7 +9,7 @@ namespace ParallelAgents.Sdk;
 /// </summary>
 /// <remarks>Per attempt it costs one tracker (made when the lane's first attempt starts) and a lock taken a few times;
 /// snapshots, events and files are built only when asked for, watched or due.</remarks>
-internal sealed class StatusObserver : RunObserver
+internal sealed class StatusObserver : RunObserver, IDisposable
 {
     private readonly TimeProvider _time;
     private readonly EventHub _events;
@@ -135,6 +135,9 @@ internal sealed class StatusObserver : RunObserver
             StatusLog.RunReportFailed(_logger, result.RunId, _reportsPath, ex);
         }
     }
+
+    /// <summary>Stops the status timer of a run that never reported its end (only a fault in the engine does that).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _timer, null)?.Dispose();
 
     private void WriteStatus(RunTracker run)
     {
