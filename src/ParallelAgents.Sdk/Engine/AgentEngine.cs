@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +41,8 @@ public sealed class AgentEngine : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
-        IReadOnlyList<IAsyncDisposable>? ownedProviders = null)
+        IReadOnlyList<IAsyncDisposable>? ownedProviders = null,
+        IMeterFactory? meterFactory = null)
     {
         _repository = repository;
         _ownedProviders = ownedProviders ?? [];
@@ -52,6 +54,11 @@ public sealed class AgentEngine : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
         _events = new EventHub(options.EventBufferCapacity, timeProvider);
         // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
+        _observers.Add(new TelemetryObserver(
+            meterFactory is null ? TelemetryInstruments.Shared : new TelemetryInstruments(meterFactory.Create(
+                new MeterOptions(ParallelAgentsTelemetry.MeterName) { Version = ParallelAgentsTelemetry.Version })),
+            timeProvider,
+            text => Redactor.Redact(text)));
     }
 
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
@@ -95,6 +102,9 @@ public sealed class AgentEngine : IAsyncDisposable
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
             runId ??= CreateRunId(_time);
+            // Every line logged for the run, by the engine or its providers, carries the run's id; a logger that writes
+            // nothing at any level has no use for a scope.
+            using IDisposable? runScope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new RunScope(runId)) : null;
             List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
             try
             {
