@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using ParallelAgents.Sdk.Tests.TestSupport;
 using static ParallelAgents.Sdk.Tests.TestSupport.Plans;
 
@@ -231,6 +233,33 @@ public class TelemetryObserverTests
         Assert.Contains($"task {conflicted.TaskId} attempt 1 lane 0", mergeLine.Scopes);
         ListLoggerFactory.Entry mergedLine = Assert.Single(logs.Entries, e => e.Message.Contains(" Merged into main", StringComparison.Ordinal));
         Assert.Contains($"task {merged.TaskId} attempt 1 lane 0", mergedLine.Scopes);
+    }
+
+    [Fact]
+    public async Task AddParallelAgents_ContainerHasAMeterFactory_TheEngineMeasuresThroughIt()
+    {
+        var services = new ServiceCollection();
+        services.AddMetrics();
+        services.AddParallelAgents().UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        IMeterFactory factory = provider.GetRequiredService<IMeterFactory>();
+        long tasks = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "parallel_agents.tasks")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref tasks, value));
+        listener.Start();
+
+        await provider.GetRequiredService<AgentEngine>().RunAsync(Of(Work("a"), Work("b", "a")), Ct);
+
+        Assert.Equal(2, Interlocked.Read(ref tasks));
     }
 
     private static string Key(Activity attempt) =>
