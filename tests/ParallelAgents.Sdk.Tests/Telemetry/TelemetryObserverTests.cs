@@ -236,6 +236,39 @@ public class TelemetryObserverTests
     }
 
     [Fact]
+    public async Task RunAsync_AgentIgnoresCancellation_ItsAttemptSpanEndsWithTheRun()
+    {
+        using var spans = new ActivityRecorder();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseAgent(async (_, _) =>
+            {
+                started.TrySetResult();
+                await release.Task;
+                return AgentOutcome.Success();
+            })
+            .Configure(o => o.CancellationGracePeriod = TimeSpan.Zero)
+            .Build();
+
+        Task<RunResult> run = engine.RunAsync(Of(Work("stubborn")), cts.Token);
+        await started.Task.WaitAsync(Ct);
+        await cts.CancelAsync();
+        RunResult result = await run.WaitAsync(Ct);
+        IReadOnlyList<Activity> whenTheRunEnded = [.. spans.Stopped];
+        release.SetResult();
+
+        Activity attempt = Assert.Single(whenTheRunEnded, a => a.OperationName == "invoke_agent");
+        Assert.Equal(ActivityStatusCode.Error, attempt.Status);
+        Assert.Equal("the run ended before this attempt's agent stopped", attempt.StatusDescription);
+        Assert.Equal(result.CompletedAt.UtcDateTime, attempt.StartTimeUtc + attempt.Duration);
+        Activity runSpan = Assert.Single(whenTheRunEnded, a => a.OperationName == "parallel_agents.run");
+        Assert.Equal(true, runSpan.GetTagItem("parallel_agents.run.was_cancelled"));
+        Assert.Equal(1, runSpan.GetTagItem("parallel_agents.run.cancelled"));
+    }
+
+    [Fact]
     public async Task AddParallelAgents_ContainerHasAMeterFactory_TheEngineMeasuresThroughIt()
     {
         var services = new ServiceCollection();
