@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,11 @@ internal static class ContainerEngineFactory
         if (services.GetService<TimeProvider>() is { } timeProvider)
         {
             builder.UseTimeProvider(timeProvider);
+        }
+
+        if (services.GetService<IMeterFactory>() is { } meterFactory)
+        {
+            builder.UseMeterFactory(meterFactory);
         }
 
         ApplyOptions(context);

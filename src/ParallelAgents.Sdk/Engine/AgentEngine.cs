@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +42,8 @@ public sealed class AgentEngine : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
-        IReadOnlyList<IAsyncDisposable>? ownedProviders = null)
+        IReadOnlyList<IAsyncDisposable>? ownedProviders = null,
+        IMeterFactory? meterFactory = null)
     {
         _repository = repository;
         _ownedProviders = ownedProviders ?? [];
@@ -55,6 +57,11 @@ public sealed class AgentEngine : IAsyncDisposable
         // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
         _status = new StatusObserver(options, timeProvider, _events, text => Redactor.Redact(text), _logger);
         _observers.Add(_status);
+        _observers.Add(new TelemetryObserver(
+            meterFactory is null ? TelemetryInstruments.Shared : new TelemetryInstruments(meterFactory.Create(
+                new MeterOptions(ParallelAgentsTelemetry.MeterName) { Version = ParallelAgentsTelemetry.Version })),
+            timeProvider,
+            text => Redactor.Redact(text)));
     }
 
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
@@ -98,6 +105,9 @@ public sealed class AgentEngine : IAsyncDisposable
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposeCts.Token);
             runId ??= CreateRunId(_time);
+            // Every line logged for the run, by the engine or its providers, carries the run's id; a logger that writes
+            // nothing at any level has no use for a scope.
+            using IDisposable? runScope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new RunScope(runId)) : null;
             List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
             try
             {

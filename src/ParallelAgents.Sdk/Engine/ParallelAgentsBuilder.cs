@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,6 +30,7 @@ public sealed class ParallelAgentsBuilder
     private ISharedMemory? _memory;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private IMeterFactory? _meterFactory;
     private readonly List<IConflictResolver> _resolvers = [];
     private readonly List<Action<MergeOptions>> _mergeConfiguration = [];
     private string? _repositoryPath;
@@ -260,6 +262,18 @@ public sealed class ParallelAgentsBuilder
         return this;
     }
 
+    /// <summary>Sets where the engine's <c>ParallelAgents</c> meter comes from (see <see cref="ParallelAgentsTelemetry"/>).</summary>
+    /// <param name="meterFactory">The meter factory, such as the host's (<c>services.AddMetrics()</c>); the dependency-injection
+    /// registration uses the container's when it has one. The default is a meter shared by every engine in the process.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMeterFactory(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ThrowIfBuilt();
+        _meterFactory = meterFactory;
+        return this;
+    }
+
     /// <summary>Checks the whole configuration and makes the engine.</summary>
     /// <returns>The engine; dispose it when done.</returns>
     /// <exception cref="ParallelAgentsConfigurationException">The configuration is invalid; every problem is listed.</exception>
@@ -402,7 +416,7 @@ public sealed class ParallelAgentsBuilder
 
         _built = true;
         _options.ReportsPath = ReportsPath(mergeOptions);
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
+        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned, _meterFactory);
     }
 
     /// <summary>Where status and run reports go: beside the merge reports when there is a repository; without one, the

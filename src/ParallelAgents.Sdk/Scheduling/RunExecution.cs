@@ -237,6 +237,10 @@ internal sealed class RunExecution
             ? CancellationTokenSource.CreateLinkedTokenSource(runToken, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
             : null;
         CancellationToken token = attemptCts?.Token ?? runToken;
+        // Every line logged while the attempt runs (its workspace, setup, agent, commit, merge and cleanup) carries the
+        // task; the run's id is in the scope the engine opened for the run. A logger that writes nothing at any level
+        // has no use for a scope; skipping it keeps the hot path lean.
+        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(task.Id, item.Attempt, item.Lane)) : null;
         Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
         _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
         Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
@@ -276,16 +280,12 @@ internal sealed class RunExecution
                 Logger = _logger,
                 Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, item.Attempt, item.Lane),
             };
-            // A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
-            using (_logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null)
-            {
-                string? setupError = workspace is null || _plan.Setup.Count == 0
-                    ? null
-                    : await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, item.Attempt, _logger, token).ConfigureAwait(false);
-                outcome = setupError is null
-                    ? await _agent.RunAsync(context, token).ConfigureAwait(false)
-                    : AgentOutcome.Failure(setupError);
-            }
+            string? setupError = workspace is null || _plan.Setup.Count == 0
+                ? null
+                : await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, item.Attempt, _logger, token).ConfigureAwait(false);
+            outcome = setupError is null
+                ? await _agent.RunAsync(context, token).ConfigureAwait(false)
+                : AgentOutcome.Failure(setupError);
 
             if (_workflow is not null && workspace is not null)
             {
@@ -312,6 +312,10 @@ internal sealed class RunExecution
             {
                 await DisposeWorkspaceAsync(workspace, task, item).ConfigureAwait(false);
             }
+
+            // What follows (retry, success, failure) is logged with the task's id in the message; a failure also skips
+            // the dependents, whose lines must not carry this task in their scope.
+            scope?.Dispose();
         }
 
         (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
@@ -662,17 +666,17 @@ internal sealed class RunExecution
         });
     }
 
-    /// <summary>The logging scope of one attempt: structured, so log sinks can filter by task.</summary>
-    private sealed class AttemptScope(string runId, string taskId, int attempt, int lane) : IReadOnlyList<KeyValuePair<string, object?>>
+    /// <summary>The logging scope of one attempt: structured, so log sinks can filter by task. It sits inside the run's
+    /// <see cref="RunScope"/>, which carries the run's id.</summary>
+    private sealed class AttemptScope(string taskId, int attempt, int lane) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        public int Count => 4;
+        public int Count => 3;
 
         public KeyValuePair<string, object?> this[int index] => index switch
         {
-            0 => new("RunId", runId),
-            1 => new("TaskId", taskId),
-            2 => new("Attempt", attempt),
-            3 => new("Lane", lane),
+            0 => new("TaskId", taskId),
+            1 => new("Attempt", attempt),
+            2 => new("Lane", lane),
             _ => throw new ArgumentOutOfRangeException(nameof(index)),
         };
 
@@ -686,6 +690,6 @@ internal sealed class RunExecution
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"Run {runId} task {taskId} attempt {attempt} lane {lane}";
+        public override string ToString() => $"task {taskId} attempt {attempt} lane {lane}";
     }
 }
