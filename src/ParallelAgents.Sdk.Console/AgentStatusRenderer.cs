@@ -14,16 +14,17 @@ internal static class AgentStatusRenderer
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
         table.Title = new TableTitle(Title(snapshot));
-        table.AddColumn("Task");
-        table.AddColumn("State");
-        table.AddColumn(new TableColumn("Try").RightAligned());
+        // Only the last activity wraps on a narrow console; the short columns keep their words whole.
+        table.AddColumn(new TableColumn("Task").NoWrap());
+        table.AddColumn(new TableColumn("State").NoWrap());
+        table.AddColumn(new TableColumn("Try").RightAligned().NoWrap());
         table.AddColumn("Last activity");
-        table.AddColumn("Now");
-        table.AddColumn(new TableColumn("Tools").RightAligned());
-        table.AddColumn(new TableColumn("Tokens").RightAligned());
-        table.AddColumn(new TableColumn("Cost").RightAligned());
-        table.AddColumn(new TableColumn("Elapsed").RightAligned());
-        table.AddColumn(new TableColumn("Files").RightAligned());
+        table.AddColumn(new TableColumn("Now").NoWrap());
+        table.AddColumn(new TableColumn("Tools").RightAligned().NoWrap());
+        table.AddColumn(new TableColumn("Tokens").RightAligned().NoWrap());
+        table.AddColumn(new TableColumn("Cost").RightAligned().NoWrap());
+        table.AddColumn(new TableColumn("Elapsed").RightAligned().NoWrap());
+        table.AddColumn(new TableColumn("Files").RightAligned().NoWrap());
         foreach (RowSnapshot row in snapshot.Rows)
         {
             table.AddRow(

@@ -48,7 +48,8 @@ public static class AgentStatusTableExtensions
         IAsyncEnumerable<AgentEvent> events = engine.WatchAsync(stopWatching.Token);
         Action<string>? line = live
             ? null
-            : text => console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            // Straight to the console's writer: a log line is never wrapped at the console's width, so grep finds it whole.
+            : text => console.Profile.Out.Writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{TimeProvider.System.GetElapsedTime(start).TotalSeconds,7:0.00}s  {text}"));
         Task pump = Task.Run(() => PumpAsync(events, table, line), CancellationToken.None);
         if (!live)
