@@ -72,7 +72,7 @@ public sealed class ChatClientAgent : IAgent
 
         var redactor = SecretRedactor.From(_options);
         await using TranscriptWriter transcript = OpenTranscript(context, redactor);
-        var state = new AttemptState(_options, transcript, _options.ChatOptions?.ModelId ?? _client.GetService<ChatClientMetadata>()?.DefaultModelId);
+        var state = new AttemptState(_options, transcript, _options.ChatOptions?.ModelId ?? _client.GetService<ChatClientMetadata>()?.DefaultModelId, context.Progress);
         IReadOnlyList<string> checks = [.. task.Checks.Concat(template?.DefaultChecks ?? []).Distinct(StringComparer.Ordinal)];
         int maxRounds = _options.MaxCheckRounds ?? task.MaxAttempts ?? 3;
 
@@ -110,7 +110,7 @@ public sealed class ChatClientAgent : IAgent
             {
                 string summary = await WorkAsync(client, history, chatOptions, state, cancellationToken).ConfigureAwait(false);
 
-                List<string> failures = await RunChecksAsync(workspace, checks, round, transcript, cancellationToken).ConfigureAwait(false);
+                List<string> failures = await RunChecksAsync(workspace, checks, round, transcript, context.Progress, cancellationToken).ConfigureAwait(false);
                 if (failures.Count == 0 && _options.JudgeCriteriaWithModel && task.SuccessCriteria.Count > 0)
                 {
                     failures = await JudgeAsync(history, chatOptions, task, state, cancellationToken).ConfigureAwait(false);
@@ -182,7 +182,8 @@ public sealed class ChatClientAgent : IAgent
         }
     }
 
-    private async Task<List<string>> RunChecksAsync(IAgentWorkspace workspace, IReadOnlyList<string> checks, int round, TranscriptWriter transcript, CancellationToken cancellationToken)
+    private async Task<List<string>> RunChecksAsync(
+        IAgentWorkspace workspace, IReadOnlyList<string> checks, int round, TranscriptWriter transcript, IProgress<AgentProgress> progress, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
         foreach (string check in checks)
@@ -190,6 +191,7 @@ public sealed class ChatClientAgent : IAgent
             CommandResult result = await workspace.ExecuteAsync(
                 new CommandRequest { Command = check, Timeout = _options.CheckTimeout, MaxOutputChars = _options.MaxCommandOutputChars },
                 cancellationToken).ConfigureAwait(false);
+            progress.Report(AgentProgress.CommandRun(check, result.Succeeded, result.Duration));
             transcript.Write("check", (w, r) =>
             {
                 w.WriteNumber("round", round);

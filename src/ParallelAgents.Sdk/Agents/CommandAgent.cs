@@ -94,6 +94,8 @@ public sealed class CommandAgent : IAgent
                     Environment = Environment(context, promptFile),
                 },
                 cancellationToken).ConfigureAwait(false);
+            // Reported as configured, placeholders and all: the rendered line holds the whole prompt.
+            context.Progress.Report(AgentProgress.CommandRun(_options.Command, result.Succeeded, result.Duration));
             string tail = redactor.Redact(Tail(result.Output));
             if (result.TimedOut)
             {
@@ -109,7 +111,7 @@ public sealed class CommandAgent : IAgent
 
             if (_options.RunChecks)
             {
-                string? failed = await RunChecksAsync(context.Task, workspace, cancellationToken).ConfigureAwait(false);
+                string? failed = await RunChecksAsync(context, workspace, cancellationToken).ConfigureAwait(false);
                 if (failed is not null)
                 {
                     return AgentOutcome.Failure(redactor.Redact(failed));
@@ -230,13 +232,14 @@ public sealed class CommandAgent : IAgent
         return variables;
     }
 
-    private async Task<string?> RunChecksAsync(AgentTask task, IAgentWorkspace workspace, CancellationToken cancellationToken)
+    private async Task<string?> RunChecksAsync(AgentContext context, IAgentWorkspace workspace, CancellationToken cancellationToken)
     {
-        foreach (string check in task.Checks)
+        foreach (string check in context.Task.Checks)
         {
             CommandResult result = await workspace.ExecuteAsync(
                 new CommandRequest { Command = check, Timeout = _options.CheckTimeout, MaxOutputChars = _options.MaxOutputChars },
                 cancellationToken).ConfigureAwait(false);
+            context.Progress.Report(AgentProgress.CommandRun(check, result.Succeeded, result.Duration));
             if (!result.Succeeded)
             {
                 string how = result.TimedOut ? $"was killed after {_options.CheckTimeout}" : $"exited with {result.ExitCode}";

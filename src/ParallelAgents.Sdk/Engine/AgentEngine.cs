@@ -24,6 +24,7 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly RepositorySettings? _repository;
     private readonly IReadOnlyList<IAsyncDisposable> _ownedProviders;
     private readonly List<RunObserver> _observers = [];
+    private readonly StatusObserver _status;
 
     /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
     /// and strings that look like API keys. Observers that write files use it.</summary>
@@ -52,6 +53,8 @@ public sealed class AgentEngine : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
         _events = new EventHub(options.EventBufferCapacity, timeProvider);
         // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
+        _status = new StatusObserver(options, timeProvider, _events, text => Redactor.Redact(text), _logger);
+        _observers.Add(_status);
     }
 
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
@@ -114,8 +117,18 @@ public sealed class AgentEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>What every agent of the current run is doing: its state, attempt, files changed, last activity, Active
+    /// or Idle (<see cref="AgentEngineOptions.IdleThreshold"/>), tool calls, tokens, cost and elapsed time.</summary>
+    /// <returns>A snapshot of the run in progress; between runs, the last run's final status (with
+    /// <see cref="RunStatus.IsRunning"/> false); before the first run, an empty status with no
+    /// <see cref="RunStatus.RunId"/> and no agents. Cheap enough to call a few times a second for a live view; for
+    /// every change as it happens, watch <see cref="WatchAsync(CancellationToken)"/> for
+    /// <see cref="AgentEventKind.AgentProgress"/> events.</returns>
+    public RunStatus GetStatus() => _status.GetStatus();
+
     /// <summary>Streams the engine's events (tasks queued, started, retrying, succeeded, failed, skipped, cancelled,
-    /// runs started and completed) as they happen.</summary>
+    /// runs started and completed, merges, conflict forecasts, and each agent's progress reports with its status) as
+    /// they happen.</summary>
     /// <param name="cancellationToken">Ends the stream.</param>
     /// <returns>Every event published after this call, in order. The stream ends when the token is cancelled or the
     /// engine is disposed. Publishing never waits for a watcher: one that falls more than

@@ -24,6 +24,22 @@ public sealed class AgentEngineOptions
     /// <value>The default is <see cref="IsolationNames.Worktree"/>.</value>
     public string DefaultIsolation { get; set; } = IsolationNames.Worktree;
 
+    /// <summary>How long an agent may go without doing anything the engine sees (a progress report, an attempt
+    /// starting) before its status turns from Active to Idle (<see cref="AgentStatus.IsActive"/>).</summary>
+    /// <value>More than zero. The default is 60 seconds, as the original coordinator's.</value>
+    public TimeSpan IdleThreshold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often, while a run is in progress, the engine writes its status to
+    /// <c>status_&lt;unix-time&gt;.json</c> in the reports folder (see
+    /// <see cref="ParallelAgentsBuilder.WithReportsDirectory(string?)"/>); <see langword="null"/> writes none. The
+    /// run's final <c>run_&lt;run-id&gt;.json</c> is written either way when there is a reports folder.</summary>
+    /// <value>At least one second, or <see langword="null"/>. The default is 30 seconds, as the original coordinator's.</value>
+    public TimeSpan? StatusReportInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The full path of the folder status and run reports go to, or <see langword="null"/> for none; set by
+    /// the builder from the repository and <see cref="ParallelAgentsBuilder.WithReportsDirectory(string?)"/>.</summary>
+    internal string? ReportsPath { get; set; }
+
     internal const int MaxParallelAgentsLimit = 1024;
 
     internal void Validate(List<string> problems)
@@ -41,6 +57,16 @@ public sealed class AgentEngineOptions
         if (EventBufferCapacity is < 16 or > 1_048_576)
         {
             problems.Add($"EventBufferCapacity must be from 16 to 1,048,576, not {EventBufferCapacity}.");
+        }
+
+        if (IdleThreshold <= TimeSpan.Zero)
+        {
+            problems.Add($"IdleThreshold must be more than zero, not {IdleThreshold}.");
+        }
+
+        if (StatusReportInterval is { } interval && interval < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"StatusReportInterval must be at least one second, or null to write no status files, not {interval}.");
         }
 
         if (string.IsNullOrWhiteSpace(DefaultIsolation))

@@ -44,6 +44,14 @@ internal sealed class CompositeRunObserver(RunObserver[] observers) : RunObserve
         }
     }
 
+    public override void WorkspaceCommitted(AgentTask task, int attempt, int lane, WorkspaceCommit commit)
+    {
+        foreach (RunObserver o in observers)
+        {
+            o.WorkspaceCommitted(task, attempt, lane, commit);
+        }
+    }
+
     public override void AttemptEnded(AgentTask task, int taskIndex, int attempt, int lane, AttemptStatus status, TimeSpan duration, string? error, AgentUsage? usage)
     {
         foreach (RunObserver o in observers)

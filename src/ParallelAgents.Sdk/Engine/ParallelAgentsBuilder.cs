@@ -184,8 +184,11 @@ public sealed class ParallelAgentsBuilder
         return this;
     }
 
-    /// <summary>Sets the folder merge reports are written to (<c>merge_&lt;task-id&gt;_&lt;timestamp&gt;.json</c>,
-    /// <c>merge_summary_&lt;timestamp&gt;.txt</c>), relative to the repository unless absolute.</summary>
+    /// <summary>Sets the folder reports are written to, relative to the repository unless absolute: merge reports
+    /// (<c>merge_&lt;task-id&gt;_&lt;timestamp&gt;.json</c>, <c>merge_summary_&lt;timestamp&gt;.txt</c>), the run's
+    /// status every <see cref="AgentEngineOptions.StatusReportInterval"/> (<c>status_&lt;unix-time&gt;.json</c>) and
+    /// its final summary (<c>run_&lt;run-id&gt;.json</c>). Without <see cref="UseRepository(string, string)"/>, status
+    /// and run reports are written only when this method is called, relative to the current folder.</summary>
     /// <param name="path">The folder; <see langword="null"/> writes no reports. The default is <c>reports</c>.</param>
     /// <returns>This builder.</returns>
     public ParallelAgentsBuilder WithReportsDirectory(string? path)
@@ -398,7 +401,23 @@ public sealed class ParallelAgentsBuilder
         };
 
         _built = true;
+        _options.ReportsPath = ReportsPath(mergeOptions);
         return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
+    }
+
+    /// <summary>Where status and run reports go: beside the merge reports when there is a repository; without one, the
+    /// folder given to <see cref="WithReportsDirectory(string?)"/> (from the current folder), and none by default, so
+    /// that an engine without a repository writes no files it was not asked for.</summary>
+    private string? ReportsPath(MergeOptions? mergeOptions)
+    {
+        if (mergeOptions is not null)
+        {
+            return mergeOptions.ReportsDirectory is null
+                ? null
+                : Path.GetFullPath(mergeOptions.ReportsDirectory, Path.GetFullPath(mergeOptions.RepositoryPath));
+        }
+
+        return _reportsDirectorySet && _reportsDirectory is not null ? Path.GetFullPath(_reportsDirectory) : null;
     }
 
     private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)

@@ -189,7 +189,10 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         try
         {
             // Not cancellable: a cancelled run still keeps what its agents wrote.
-            await workspace.CommitAsync(message, CancellationToken.None).ConfigureAwait(false);
+            if (await workspace.CommitAsync(message, CancellationToken.None).ConfigureAwait(false) is { } commit)
+            {
+                _observer?.WorkspaceCommitted(task, context.Attempt, context.Lane, commit);
+            }
         }
 #pragma warning disable CA1031 // A failed commit is reported as the attempt's failure, with the work left in place.
         catch (Exception ex)
@@ -321,6 +324,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
                 Workspace = workspace,
                 Memory = _memory,
                 Logger = _logger,
+                Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, attempt, 0),
             }, cancellationToken).ConfigureAwait(false);
             WorkspaceCommit? last = await workspace.CommitAsync($"{task.Id}: redone on {MainBranch} to resolve a merge conflict", CancellationToken.None)
                 .ConfigureAwait(false);

@@ -38,6 +38,15 @@ internal abstract class RunObserver
     {
     }
 
+    /// <summary>The engine committed what an attempt left in its workspace (called only when there was something to commit).</summary>
+    /// <param name="task">The task.</param>
+    /// <param name="attempt">The attempt's number in its lane.</param>
+    /// <param name="lane">The lane.</param>
+    /// <param name="commit">The commit, with the files it changed.</param>
+    public virtual void WorkspaceCommitted(AgentTask task, int attempt, int lane, WorkspaceCommit commit)
+    {
+    }
+
     /// <summary>An attempt ended (after its work was committed and, on success, merged).</summary>
     /// <param name="task">The task.</param>
     /// <param name="taskIndex">The task's index in the plan.</param>

@@ -46,6 +46,12 @@ public sealed class AgentEvent
     /// <summary>The predicted conflict, for <see cref="AgentEventKind.ConflictPredicted"/> and <see cref="AgentEventKind.ConflictCleared"/>.</summary>
     public ConflictForecast? Forecast { get; init; }
 
+    /// <summary>The agent's report, for <see cref="AgentEventKind.AgentProgress"/> (its texts with the engine's secrets removed).</summary>
+    public AgentProgress? Progress { get; init; }
+
+    /// <summary>The reporting agent's status after the report, for <see cref="AgentEventKind.AgentProgress"/>.</summary>
+    public AgentStatus? AgentStatus { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Timestamp:O} #{Sequence} {Kind}{(TaskId is null ? string.Empty : $" {TaskId}")}{(Attempt is null ? string.Empty : $" attempt {Attempt}")}{(Message is null ? string.Empty : $": {Message}")}";

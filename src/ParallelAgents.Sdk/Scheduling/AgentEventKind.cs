@@ -51,4 +51,9 @@ public enum AgentEventKind
     /// <summary>A conflict predicted earlier no longer holds (a later commit removed it, or a branch was merged or
     /// dropped); <see cref="AgentEvent.Forecast"/> is the prediction that was cleared.</summary>
     ConflictCleared = 14,
+
+    /// <summary>An agent reported progress (a model call, tool call, command or file change):
+    /// <see cref="AgentEvent.Progress"/> holds the report and <see cref="AgentEvent.AgentStatus"/> the agent's status
+    /// after it. Published only while someone watches.</summary>
+    AgentProgress = 15,
 }

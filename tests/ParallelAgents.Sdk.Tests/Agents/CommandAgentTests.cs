@@ -77,6 +77,32 @@ public sealed class CommandAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_CommandAndChecks_AreReportedAsCommandRunsWithTheirOutcomeAndDuration()
+    {
+        CommandAgent agent = Agent("success", o => o.RunChecks = true);
+        await using WorktreeIsolationProvider provider = Provider();
+        await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("reported"), TestContext.Current.CancellationToken);
+        var progress = new ProgressLog();
+        AgentContext context = new()
+        {
+            RunId = "run-1",
+            Task = new AgentTask { Id = "reported", Instructions = "x", Checks = ["test -f feature.txt", "test -f missing.txt"] },
+            Workspace = workspace,
+            Progress = progress,
+        };
+
+        AgentOutcome outcome = await agent.RunAsync(context, TestContext.Current.CancellationToken);
+
+        Assert.False(outcome.Succeeded);
+        AgentProgress[] runs = [.. progress.Reports];
+        Assert.All(runs, r => Assert.Equal(AgentProgressKind.CommandRun, r.Kind));
+        // The configured command line, not the rendered one that carries the whole prompt.
+        Assert.Equal<(string?, bool)>([(CommandTemplate.Quote(_script) + " {instructions}", true), ("test -f feature.txt", true), ("test -f missing.txt", false)],
+            runs.Select(r => (r.Name, r.Succeeded == true)));
+        Assert.All(runs, r => Assert.True(r.Duration > TimeSpan.Zero, r.ToString()));
+    }
+
+    [Fact]
     public async Task RunAsync_CommandExitsNonZero_FailsWithTheOutputTailAndLeavesItsFiles()
     {
         CommandAgent agent = Agent("fail");

@@ -119,6 +119,7 @@ internal sealed class AgentTools(AgentContext context, IAgentWorkspace workspace
     {
         bool existed = Files.FileExists(path);
         await Files.WriteAllTextAsync(path, content, cancellationToken).ConfigureAwait(false);
+        ReportFileChanged(path);
         return string.Create(CultureInfo.InvariantCulture, $"{(existed ? "Replaced" : "Created")} {path} ({content.Length:N0} characters).");
     }
 
@@ -162,13 +163,22 @@ internal sealed class AgentTools(AgentContext context, IAgentWorkspace workspace
         string replacement = ReferenceEquals(search, old_text) ? new_text : new_text.Replace("\n", "\r\n", StringComparison.Ordinal);
         string updated = string.Concat(content.AsSpan(0, matches[0]), replacement, content.AsSpan(matches[0] + search.Length));
         await Files.WriteAllTextAsync(path, updated, cancellationToken).ConfigureAwait(false);
+        ReportFileChanged(path);
         return $"Edited {path} at line {LineOf(content, matches[0])}.";
     }
 
     private async Task<string> DeleteFileAsync(
         [Description("The file's path relative to the workspace root.")] string path,
-        CancellationToken cancellationToken = default) =>
-        await Files.DeleteAsync(path, cancellationToken).ConfigureAwait(false) ? $"Deleted {path}." : $"Error: there is no file at {path}.";
+        CancellationToken cancellationToken = default)
+    {
+        if (!await Files.DeleteAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            return $"Error: there is no file at {path}.";
+        }
+
+        ReportFileChanged(path);
+        return $"Deleted {path}.";
+    }
 
     private async Task<string> SearchAsync(
         [Description("A .NET regular expression matched against each line.")] string pattern,
@@ -273,6 +283,7 @@ internal sealed class AgentTools(AgentContext context, IAgentWorkspace workspace
         CommandResult result = await workspace.ExecuteAsync(
             new CommandRequest { Command = command, Timeout = timeout, MaxOutputChars = options.MaxCommandOutputChars },
             cancellationToken).ConfigureAwait(false);
+        state.Progress.Report(AgentProgress.CommandRun(command, result.Succeeded, result.Duration));
         return Describe(result);
     }
 
@@ -344,6 +355,11 @@ internal sealed class AgentTools(AgentContext context, IAgentWorkspace workspace
             : string.Create(CultureInfo.InvariantCulture, $"exit code {result.ExitCode}");
         return $"[{status}]\n{result.Output}";
     }
+
+    /// <summary>Reports a file the model wrote, edited or deleted, by its workspace-relative path with <c>/</c>
+    /// (the path the model gave may be <c>./a/../b.txt</c>).</summary>
+    private void ReportFileChanged(string path) =>
+        state.Progress.Report(AgentProgress.FileChanged(Files.Resolve(path, allowRoot: false).Relative));
 
     private static string Describe(MemoryEntry entry) =>
         string.Create(CultureInfo.InvariantCulture, $"{entry.Key} (version {entry.Version}, by {entry.Author}): {entry.Value.GetRawText()}");

@@ -19,14 +19,21 @@ internal sealed class AttemptState
     private decimal _cost;
     private volatile string? _stopReason;
 
-    public AttemptState(ChatClientAgentOptions options, TranscriptWriter transcript, string? defaultModelId)
+    public AttemptState(ChatClientAgentOptions options, TranscriptWriter transcript, string? defaultModelId, IProgress<AgentProgress>? progress = null)
     {
         _options = options;
         Transcript = transcript;
         DefaultModelId = defaultModelId;
+        Progress = progress ?? NoAgentProgress.Instance;
     }
 
     public TranscriptWriter Transcript { get; }
+
+    /// <summary>The attempt's <see cref="AgentContext.Progress"/>: every model call, tool call, command and file change is reported to it.</summary>
+    public IProgress<AgentProgress> Progress { get; }
+
+    /// <summary>The clock that times model calls, tool calls and commands for the progress reports.</summary>
+    public TimeProvider Time => _options.TimeProvider;
 
     public string? DefaultModelId { get; }
 
@@ -107,8 +114,8 @@ internal sealed class AttemptState
         return true;
     }
 
-    /// <summary>Records a model call's usage against the attempt, the run budget and the price table.</summary>
-    public void RecordUsage(UsageDetails? usage, string? modelId)
+    /// <summary>Records a model call's usage against the attempt, the run budget and the price table, and reports the call.</summary>
+    public void RecordUsage(UsageDetails? usage, string? modelId, TimeSpan duration)
     {
         long input = usage?.InputTokenCount ?? 0;
         long output = usage?.OutputTokenCount ?? 0;
@@ -144,5 +151,6 @@ internal sealed class AttemptState
             w.WriteNumber("total_output_tokens", now.OutputTokens);
             w.WriteNumber("total_cost", now.Cost);
         });
+        Progress.Report(AgentProgress.ModelCall(input, output, cost, duration));
     }
 }

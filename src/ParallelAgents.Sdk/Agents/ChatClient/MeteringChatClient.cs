@@ -16,8 +16,9 @@ internal sealed class MeteringChatClient(IChatClient inner, AttemptState state, 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         state.BeforeModelCall(countsAsTurn);
+        long started = state.Time.GetTimestamp();
         ChatResponse response = await base.GetResponseAsync(messages, DeclarationsOnly(options), cancellationToken).ConfigureAwait(false);
-        Record(response, options);
+        Record(response, options, state.Time.GetElapsedTime(started));
         return response;
     }
 
@@ -25,6 +26,7 @@ internal sealed class MeteringChatClient(IChatClient inner, AttemptState state, 
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         state.BeforeModelCall(countsAsTurn);
+        long started = state.Time.GetTimestamp();
         var updates = new List<ChatResponseUpdate>();
         await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, DeclarationsOnly(options), cancellationToken).ConfigureAwait(false))
         {
@@ -33,7 +35,8 @@ internal sealed class MeteringChatClient(IChatClient inner, AttemptState state, 
         }
 
         // ToChatResponse gathers the stream's UsageContent into Usage, as a non-streaming response would carry it.
-        Record(updates.ToChatResponse(), options);
+        // The call lasts until its last update arrived (the caller's time between updates included, as a user sees it).
+        Record(updates.ToChatResponse(), options, state.Time.GetElapsedTime(started));
     }
 
     /// <summary>The options with every invocable tool replaced by its declaration (same name, description and schema):
@@ -50,13 +53,13 @@ internal sealed class MeteringChatClient(IChatClient inner, AttemptState state, 
         return copy;
     }
 
-    private void Record(ChatResponse response, ChatOptions? options)
+    private void Record(ChatResponse response, ChatOptions? options, TimeSpan duration)
     {
         foreach (ChatMessage message in response.Messages)
         {
             state.Transcript.Message(message);
         }
 
-        state.RecordUsage(response.Usage, response.ModelId ?? options?.ModelId);
+        state.RecordUsage(response.Usage, response.ModelId ?? options?.ModelId, duration);
     }
 }

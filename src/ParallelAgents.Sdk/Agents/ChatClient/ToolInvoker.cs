@@ -17,7 +17,9 @@ internal sealed class ToolInvoker(AttemptState state, SecretRedactor redactor, C
         FunctionCallContent call = context.CallContent;
         string result;
         bool failed = true;
-        if (!state.TryStartToolCall())
+        long started = state.Time.GetTimestamp();
+        bool counted = state.TryStartToolCall();
+        if (!counted)
         {
             context.Terminate = true;
             result = $"Error: {state.StopReason}; the attempt stops here.";
@@ -52,6 +54,12 @@ internal sealed class ToolInvoker(AttemptState state, SecretRedactor redactor, C
                 result = Describe(call.Name, context.Function, e);
                 AgentLog.ToolFailed(logger, call.Name, e);
             }
+        }
+
+        if (counted)
+        {
+            // A call refused by the tool-call limit never ran: it is not reported as one.
+            state.Progress.Report(AgentProgress.ToolCall(call.Name, !failed, state.Time.GetElapsedTime(started)));
         }
 
         result = redactor.Redact(TextCap.HeadAndTail(result, Math.Max(options.MaxToolResultChars, options.MaxCommandOutputChars + 200)));

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Logging;
+
+namespace ParallelAgents.Sdk;
+
+/// <summary>
+/// Keeps every agent's live status (<see cref="AgentEngine.GetStatus"/>), streams progress reports to watchers as
+/// <see cref="AgentEventKind.AgentProgress"/> events, writes <c>status_&lt;unix-time&gt;.json</c> on a timer while a run
+/// is in progress and <c>run_&lt;run-id&gt;.json</c> when it ends.
+/// </summary>
+/// <remarks>Per attempt it costs one tracker (made when the lane's first attempt starts) and a lock taken a few times;
+/// snapshots, events and files are built only when asked for, watched or due.</remarks>
+internal sealed class StatusObserver : RunObserver
+{
+    private readonly TimeProvider _time;
+    private readonly EventHub _events;
+    private readonly Func<string, string> _redact;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _idleThreshold;
+    private readonly TimeSpan? _interval;
+    private readonly string? _reportsPath;
+    private RunTracker? _run;
+    private ITimer? _timer;
+    private int _writing;
+
+    /// <param name="options">The engine's options: idle threshold, status interval and reports folder.</param>
+    /// <param name="time">The engine's clock.</param>
+    /// <param name="events">The engine's event stream.</param>
+    /// <param name="redact">Removes secrets from text that came from an agent, a command or a model.</param>
+    /// <param name="logger">Where failures to write reports are logged.</param>
+    public StatusObserver(AgentEngineOptions options, TimeProvider time, EventHub events, Func<string, string> redact, ILogger logger)
+    {
+        _time = time;
+        _events = events;
+        _redact = redact;
+        _logger = logger;
+        _idleThreshold = options.IdleThreshold;
+        _interval = options.StatusReportInterval;
+        _reportsPath = options.ReportsPath;
+    }
+
+    /// <summary>The current run's status; between runs the last run's final status; before any run an empty one.</summary>
+    public RunStatus GetStatus()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return Volatile.Read(ref _run) is { } run
+            ? run.Snapshot(now, _idleThreshold)
+            : new RunStatus { Timestamp = now, Summary = new RunStatusSummary() };
+    }
+
+    public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at)
+    {
+        var run = new RunTracker(runId, plan, at);
+        Volatile.Write(ref _run, run);
+        if (_reportsPath is not null && _interval is { } interval)
+        {
+            ITimer timer = _time.CreateTimer(static state => ((StatusTick)state!).Fire(), new StatusTick(this, run), interval, interval);
+            Interlocked.Exchange(ref _timer, timer)?.Dispose();
+        }
+    }
+
+    public override void AttemptStarted(string runId, AgentTask task, int taskIndex, int attempt, int lane, DateTimeOffset at) =>
+        Volatile.Read(ref _run)?.Lane(taskIndex, lane)?.AttemptStarted(attempt, at);
+
+    public override void Progress(AgentTask task, int attempt, int lane, AgentProgress progress)
+    {
+        if (Volatile.Read(ref _run) is not { } run || run.Lane(task.Id, lane) is not { } tracker)
+        {
+            return;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        string action = tracker.Progress(progress, now, _redact);
+        if (_events.HasWatchers)
+        {
+            _events.Publish(new AgentEvent
+            {
+                Kind = AgentEventKind.AgentProgress,
+                RunId = run.RunId,
+                Timestamp = now,
+                TaskId = task.Id,
+                Attempt = attempt,
+                Lane = lane,
+                Message = action,
+                Progress = progress with
+                {
+                    Name = progress.Name is null ? null : _redact(progress.Name),
+                    Path = progress.Path is null ? null : _redact(progress.Path),
+                    Message = progress.Message is null ? null : _redact(progress.Message),
+                },
+                AgentStatus = tracker.Snapshot(now, _idleThreshold, null),
+            });
+        }
+    }
+
+    public override void WorkspaceCommitted(AgentTask task, int attempt, int lane, WorkspaceCommit commit)
+    {
+        if (commit.ChangedFiles.Count > 0)
+        {
+            Volatile.Read(ref _run)?.Lane(task.Id, lane)?.AddFiles(commit.ChangedFiles, _redact);
+        }
+    }
+
+    public override void AttemptEnded(AgentTask task, int taskIndex, int attempt, int lane, AttemptStatus status, TimeSpan duration, string? error, AgentUsage? usage) =>
+        Volatile.Read(ref _run)?.Lane(taskIndex, lane)?.AttemptEnded(status, duration, usage);
+
+    public override void TaskEnded(AgentTask task, int taskIndex, TaskState state, string? reason, DateTimeOffset at) =>
+        Volatile.Read(ref _run)?.TaskEnded(taskIndex, state);
+
+    public override void MergeEnded(AgentTask task, MergeResult merge) =>
+        Volatile.Read(ref _run)?.Merged(task.Id, merge.Files, _redact);
+
+    public override void RunEnded(RunResult result)
+    {
+        Interlocked.Exchange(ref _timer, null)?.Dispose();
+        if (Volatile.Read(ref _run) is not { } run || run.RunId != result.RunId)
+        {
+            return;
+        }
+
+        run.End(result.CompletedAt);
+        if (_reportsPath is null)
+        {
+            return;
+        }
+
+        try
+        {
+            string path = StatusReports.WriteRun(_reportsPath, result, run.Snapshot(result.CompletedAt, _idleThreshold), _redact);
+            StatusLog.RunReportWritten(_logger, result.RunId, path);
+        }
+#pragma warning disable CA1031 // An observer never throws: a report that cannot be written must not change the run's result.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            StatusLog.RunReportFailed(_logger, result.RunId, _reportsPath, ex);
+        }
+    }
+
+    private void WriteStatus(RunTracker run)
+    {
+        // A slow disk must not pile up writers: a tick that finds the last write still going is skipped.
+        if (Interlocked.Exchange(ref _writing, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (run.EndedAt is null && ReferenceEquals(Volatile.Read(ref _run), run))
+            {
+                StatusReports.WriteStatus(_reportsPath!, run.Snapshot(_time.GetUtcNow(), _idleThreshold), _redact);
+            }
+        }
+#pragma warning disable CA1031 // A timer callback that throws would crash the process; the run goes on without this report.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            StatusLog.StatusReportFailed(_logger, run.RunId, _reportsPath!, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+
+    /// <summary>The timer's state: which run a tick belongs to, so that a late tick of an ended run writes nothing.</summary>
+    private sealed class StatusTick(StatusObserver owner, RunTracker run)
+    {
+        public void Fire() => owner.WriteStatus(run);
+    }
+}
