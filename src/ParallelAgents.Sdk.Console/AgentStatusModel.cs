@@ -3,8 +3,8 @@ using System.Globalization;
 namespace ParallelAgents.Sdk;
 
 /// <summary>
-/// What the live table shows, filled from the engine's events (and, when the engine streams them, the agents' progress
-/// reports): one row per task, the merges, the conflicts predicted and not yet cleared. Thread-safe: events are applied
+/// What the live table shows, filled from the engine's events (the agents' progress reports among them) and from
+/// <see cref="AgentEngine.GetStatus"/>: one row per task, the merges, the conflicts predicted and not yet cleared. Thread-safe: events are applied
 /// on the watcher's thread while the table is drawn on the console's.
 /// </summary>
 internal sealed class AgentStatusModel
@@ -69,40 +69,56 @@ internal sealed class AgentStatusModel
                 case AgentEventKind.ConflictCleared when e.Forecast is { } forecast:
                     _conflicts.Remove(forecast.MemoryKey);
                     return null;
+                case AgentEventKind.AgentProgress when e.TaskId is not null && e.Progress is { } progress:
+                    // The agent's status after the report holds its running totals; the report itself is the activity.
+                    if (e.AgentStatus is { } status)
+                    {
+                        Row(e.TaskId).Lanes[status.Lane] = status;
+                    }
+
+                    return ApplyProgress(Row(e.TaskId), progress, e.Timestamp, counted: e.AgentStatus is not null);
                 default:
                     return e.TaskId is null ? e.ToString() : ApplyTask(Row(e.TaskId), e);
             }
         }
     }
 
-    /// <summary>Takes one of an agent's progress reports into its task's row.</summary>
-    public void Apply(string taskId, AgentProgress progress, DateTimeOffset at)
+    /// <summary>Takes one of an agent's progress reports into its task's row, counting its tokens, tool call or file.</summary>
+    /// <returns>The line that says what the agent did, the task's id first.</returns>
+    public string Apply(string taskId, AgentProgress progress, DateTimeOffset at)
     {
         lock (_gate)
         {
-            TaskRow row = Row(taskId);
-            switch (progress.Kind)
+            return ApplyProgress(Row(taskId), progress, at, counted: false);
+        }
+    }
+
+    /// <summary>Takes the engine's status of every agent (<see cref="AgentEngine.GetStatus"/>): the totals of each
+    /// task's agents, whatever events were lost.</summary>
+    public void Apply(RunStatus status)
+    {
+        lock (_gate)
+        {
+            if (status.RunId is null || (_runId is not null && status.RunId != _runId))
             {
-                case AgentProgressKind.ModelCall:
-                    row.InputTokens += progress.InputTokens;
-                    row.OutputTokens += progress.OutputTokens;
-                    row.Cost += progress.Cost;
-                    Touch(row, at, string.Create(CultureInfo.InvariantCulture, $"model answered ({progress.InputTokens + progress.OutputTokens:N0} tokens)"));
-                    break;
-                case AgentProgressKind.ToolCall:
-                    row.ToolCalls++;
-                    Touch(row, at, $"tool {progress.Name}{(progress.Succeeded == false ? " (failed)" : "")}");
-                    break;
-                case AgentProgressKind.FileChanged when progress.Path is not null:
-                    row.Files.Add(progress.Path);
-                    Touch(row, at, "changed " + progress.Path);
-                    break;
-                case AgentProgressKind.CommandRun:
-                    Touch(row, at, $"ran {progress.Name}{(progress.Succeeded == false ? " (failed)" : "")}");
-                    break;
-                default:
-                    Touch(row, at, progress.Message ?? progress.Kind.ToString());
-                    break;
+                return;
+            }
+
+            _runId = status.RunId;
+            _startedAt ??= status.StartedAt;
+
+            foreach (AgentStatus agent in status.Agents)
+            {
+                TaskRow row = Row(agent.TaskId);
+                row.Lanes[agent.Lane] = agent;
+                if (agent.LastActivity is { } at && at > row.ActivityAt)
+                {
+                    row.ActivityAt = at;
+                    if (agent.LastAction is { } action)
+                    {
+                        row.Activity = action;
+                    }
+                }
             }
         }
     }
@@ -145,12 +161,12 @@ internal sealed class AgentStatusModel
                 r.Attempt,
                 r.Activity,
                 r.State is TaskState.Running ? (now - r.ActivityAt < idleAfter ? "active" : "idle") : "",
-                r.ToolCalls,
-                r.InputTokens,
-                r.OutputTokens,
-                r.Cost,
+                r.ToolCalls + r.Lanes.Values.Sum(l => (long)l.ToolCalls),
+                r.InputTokens + r.Lanes.Values.Sum(l => l.InputTokens),
+                r.OutputTokens + r.Lanes.Values.Sum(l => l.OutputTokens),
+                r.Cost + r.Lanes.Values.Sum(l => l.Cost),
                 r.StartedAt is { } started ? (r.EndedAt ?? now) - started : null,
-                r.Files.Count)).ToList();
+                r.Files.Union(r.Lanes.Values.SelectMany(l => l.FilesChanged), StringComparer.Ordinal).Count())).ToList();
             return new StatusSnapshot(
                 _runId,
                 _startedAt is { } at ? (_endedAt ?? now) - at : null,
@@ -159,6 +175,38 @@ internal sealed class AgentStatusModel
                 [.. _merges],
                 [.. _conflicts.Values.OrderBy(c => c.TaskId, StringComparer.Ordinal)],
                 _dropped);
+        }
+    }
+
+    /// <summary>Counts a report into <paramref name="row"/> unless <paramref name="counted"/> says the row's lanes'
+    /// totals (from the engine's status) already hold it.</summary>
+    private static string ApplyProgress(TaskRow row, AgentProgress progress, DateTimeOffset at, bool counted)
+    {
+        switch (progress.Kind)
+        {
+            case AgentProgressKind.ModelCall:
+                if (!counted)
+                {
+                    row.InputTokens += progress.InputTokens;
+                    row.OutputTokens += progress.OutputTokens;
+                    row.Cost += progress.Cost;
+                }
+
+                return Touch(row, at, string.Create(CultureInfo.InvariantCulture, $"model answered ({progress.InputTokens + progress.OutputTokens:N0} tokens)"));
+            case AgentProgressKind.ToolCall:
+                if (!counted)
+                {
+                    row.ToolCalls++;
+                }
+
+                return Touch(row, at, $"tool {progress.Name}{(progress.Succeeded == false ? " (failed)" : "")}");
+            case AgentProgressKind.FileChanged when progress.Path is not null:
+                row.Files.Add(progress.Path);
+                return Touch(row, at, "changed " + progress.Path);
+            case AgentProgressKind.CommandRun:
+                return Touch(row, at, $"ran {progress.Name}{(progress.Succeeded == false ? " (failed)" : "")}");
+            default:
+                return Touch(row, at, progress.Message ?? progress.Kind.ToString());
         }
     }
 
@@ -262,5 +310,8 @@ internal sealed class AgentStatusModel
         public DateTimeOffset? EndedAt { get; set; }
 
         public HashSet<string> Files { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The engine's latest status of each of the task's agents, by lane: their running totals.</summary>
+        public Dictionary<int, AgentStatus> Lanes { get; } = [];
     }
 }

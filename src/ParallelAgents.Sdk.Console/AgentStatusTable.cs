@@ -60,11 +60,23 @@ public sealed class AgentStatusTable : IRenderable
     /// changed) into its task's row, for hosts that see the reports themselves.</summary>
     /// <param name="taskId">The task whose agent reported.</param>
     /// <param name="progress">The report.</param>
-    public void Apply(string taskId, AgentProgress progress)
+    /// <returns>What the agent did, as one line of plain text (the task's id first).</returns>
+    /// <remarks>The engine's <see cref="AgentEventKind.AgentProgress"/> events already carry the built-in agents'
+    /// reports: feed reports here only when they do not reach the engine.</remarks>
+    public string Apply(string taskId, AgentProgress progress)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
         ArgumentNullException.ThrowIfNull(progress);
-        _model.Apply(taskId, progress, _time.GetUtcNow());
+        return _model.Apply(taskId, progress, _time.GetUtcNow());
+    }
+
+    /// <summary>Takes the engine's status of every agent (from <see cref="AgentEngine.GetStatus"/>) into the table:
+    /// each task's tool calls, tokens, cost and files, whatever events were missed. A status of another run is ignored.</summary>
+    /// <param name="status">The status.</param>
+    public void Apply(RunStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        _model.Apply(status);
     }
 
     /// <inheritdoc/>

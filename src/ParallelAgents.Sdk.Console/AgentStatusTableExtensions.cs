@@ -68,6 +68,12 @@ public static class AgentStatusTableExtensions
                 Task<RunResult> run = RunAndDrainAsync(engine, plan, table, pump, stopWatching, cancellationToken);
                 while (!run.IsCompleted)
                 {
+                    // The engine's status holds every agent's totals even when this watcher fell behind and lost events.
+                    if (engine.GetStatus() is { IsRunning: true } status)
+                    {
+                        table.Apply(status);
+                    }
+
                     context.Refresh();
                     await Task.WhenAny(run, Task.Delay(RefreshInterval, CancellationToken.None)).ConfigureAwait(false);
                 }

@@ -46,6 +46,31 @@ public sealed class AgentStatusTableExtensionsTests
     }
 
     [Fact]
+    public async Task RunWithLiveTableAsync_AgentReportsProgress_RowCountsItsToolCallsTokensCostAndFiles()
+    {
+        var console = new TestConsole().Width(200);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseAgent((context, _) =>
+            {
+                context.Progress.Report(AgentProgress.ModelCall(1_000, 200, 0.01m));
+                context.Progress.Report(AgentProgress.ToolCall("write_file", succeeded: true));
+                context.Progress.Report(AgentProgress.FileChanged("src/app.js"));
+                context.Progress.Report(AgentProgress.ModelCall(300, 20, 0.002m));
+                return ValueTask.FromResult(AgentOutcome.Success("done"));
+            })
+            .Build();
+
+        RunResult result = await engine.RunWithLiveTableAsync(TaskPlan.Create([new AgentTask { Id = "app", Instructions = "x" }]), console, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Succeeded);
+        string output = console.Output;
+        Assert.Matches(@"s  app: tool write_file\n", output);
+        Assert.Matches(@"s  app: changed src/app.js\n", output);
+        // tools, tokens (1,000 + 200 + 300 + 20), cost, elapsed, files
+        Assert.Matches(@"│ app\s+│ Succeeded\s+│\s+1 │ succeeded\s+│\s+│\s+1 │\s+1,520 │\s+\$0\.0120 │\s+[0-9.]+s │\s+1 │", output);
+    }
+
+    [Fact]
     public async Task RunWithLiveTableAsync_InteractiveConsole_DrawsTheTableLiveWithoutLogLines()
     {
         var console = new TestConsole().Width(200).Interactive().EmitAnsiSequences();

@@ -119,4 +119,29 @@ public sealed class AgentStatusTableTests
         Assert.Contains("backend-api <-> database-schema: src/api.js", output);
         Assert.DoesNotContain("README.md", output);
     }
+
+    [Fact]
+    public void Apply_EngineStatus_TakesEachTasksAgentsTotals()
+    {
+        var table = new AgentStatusTable(Plan(), new FakeTimeProvider(Start.AddSeconds(5)));
+        table.Apply(Event(AgentEventKind.RunStarted, null, 0));
+        table.Apply(Event(AgentEventKind.TaskStarted, "database-schema", 1, attempt: 1));
+        AgentStatus Lane(int lane, int tools, long input, params string[] files) => new()
+        {
+            Name = lane == 0 ? "database-schema" : $"database-schema+{lane}", TaskId = "database-schema", Lane = lane, State = TaskState.Running,
+            Attempt = 1, ToolCalls = tools, InputTokens = input, OutputTokens = 10, Cost = 0.5m, FilesChanged = files,
+            LastActivity = Start.AddSeconds(4), LastAction = "tool read_file",
+        };
+        var status = new RunStatus
+        {
+            RunId = "run-1", Timestamp = Start.AddSeconds(5), IsRunning = true, Agents = [Lane(0, 3, 100, "a.sql", "b.sql"), Lane(1, 2, 50, "b.sql", "c.sql")],
+            Summary = new RunStatusSummary(),
+        };
+
+        table.Apply(status);
+        table.Apply(new RunStatus { RunId = "another-run", Timestamp = Start, Agents = [Lane(0, 99, 99_999)], Summary = new RunStatusSummary() });
+
+        // Both agents' totals: 5 tool calls, 170 tokens, $1.00, 3 distinct files.
+        Assert.Matches(@"database-schema\s*│\s*Running\s*│\s*1\s*│\s*tool read_file\s*│\s*active\s*│\s*5\s*│\s*170\s*│\s*\$1\.0000\s*│\s*4\.0s\s*│\s*3\s*│", Draw(table));
+    }
 }
