@@ -55,6 +55,10 @@ public sealed class AgentEngine : IAsyncDisposable
         // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
     }
 
+    /// <summary>Adds an observer of every later run, called before the run's journal (so that a test can stop a
+    /// process between a step and its journal record).</summary>
+    internal void AddObserver(RunObserver observer) => _observers.Add(observer);
+
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
     public IReadOnlyCollection<string> IsolationProviders => _providers.Keys;
 
