@@ -122,6 +122,7 @@ internal static class ContainerEngineFactory
         engine.MaxParallelAgents = options.MaxParallelAgents;
         engine.CancellationGracePeriod = options.CancellationGracePeriod;
         engine.Retry = options.Retry?.Clone()!;
+        engine.StateDirectory = string.IsNullOrWhiteSpace(options.StateDirectory) ? engine.StateDirectory : options.StateDirectory;
 
         builder.UseConflictForecasting(options.ConflictForecasting);
         if (!string.Equals(options.ReportsDirectory, "reports", StringComparison.Ordinal))

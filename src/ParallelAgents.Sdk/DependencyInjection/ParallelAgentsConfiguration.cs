@@ -30,7 +30,7 @@ internal static class ParallelAgentsConfiguration
         nameof(ParallelAgentsOptions.ReportsDirectory), nameof(ParallelAgentsOptions.SharedMemoryPath),
         nameof(ParallelAgentsOptions.Model), nameof(ParallelAgentsOptions.ChatClientServiceKey),
         nameof(ParallelAgentsOptions.ConflictForecasting), nameof(ParallelAgentsOptions.CancellationGracePeriod),
-        nameof(ParallelAgentsOptions.Retry),
+        nameof(ParallelAgentsOptions.Retry), nameof(ParallelAgentsOptions.StateDirectory),
     ];
 
     private static readonly string[] RetryKeys =
@@ -69,6 +69,7 @@ internal static class ParallelAgentsConfiguration
         reader.Bool(nameof(ParallelAgentsOptions.WorktreeIsolation), v => options.WorktreeIsolation = v);
         reader.String(nameof(ParallelAgentsOptions.ReportsDirectory), v => options.ReportsDirectory = v);
         reader.String(nameof(ParallelAgentsOptions.SharedMemoryPath), v => options.SharedMemoryPath = v);
+        reader.String(nameof(ParallelAgentsOptions.StateDirectory), v => options.StateDirectory = v);
         reader.String(nameof(ParallelAgentsOptions.Model), v => options.Model = v);
         reader.String(nameof(ParallelAgentsOptions.ChatClientServiceKey), v => options.ChatClientServiceKey = v);
         reader.Bool(nameof(ParallelAgentsOptions.ConflictForecasting), v => options.ConflictForecasting = v);

@@ -199,6 +199,18 @@ public sealed class ParallelAgentsBuilder
         return this;
     }
 
+    /// <summary>Sets the folder where the engine keeps each run's journal (<see cref="AgentEngineOptions.StateDirectory"/>),
+    /// from which <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/> finishes a run after a crash.</summary>
+    /// <param name="path">The folder, relative to the repository unless absolute. The default, <see langword="null"/>,
+    /// is <c>.git/parallel-agents</c> in the repository; without a repository, no journal is kept unless a folder is set.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder WithStateDirectory(string? path)
+    {
+        ThrowIfBuilt();
+        _options.StateDirectory = path;
+        return this;
+    }
+
     /// <summary>Sets the most agents that run at once.</summary>
     /// <param name="maxParallelAgents">From 1 to 1,024; the default is 4.</param>
     /// <returns>This builder.</returns>
@@ -402,7 +414,9 @@ public sealed class ParallelAgentsBuilder
 
         _built = true;
         _options.ReportsPath = ReportsPath(mergeOptions);
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
+        AgentEngineOptions engineOptions = _options.Clone();
+        engineOptions.StateDirectory = RunStateDirectory.Resolve(_options.StateDirectory, _repositoryPath);
+        return new AgentEngine(engineOptions, agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
     }
 
     /// <summary>Where status and run reports go: beside the merge reports when there is a repository; without one, the

@@ -72,10 +72,11 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     public string MainBranch => _settings.Merge.MainBranch;
 
     /// <summary>Opens the repository for one run: sweeps the worktrees of dead runs, records where the main branch
-    /// stands, and makes the run's merger (with the plan's <c>verify</c> commands).</summary>
+    /// stands (or, for a resumed run, where it stood when the run first started: <paramref name="runBase"/>), and makes
+    /// the run's merger (with the plan's <c>verify</c> commands).</summary>
     public static async Task<RepositoryWorkflow> StartAsync(
         string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
-        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, CancellationToken cancellationToken)
+        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, string? runBase, CancellationToken cancellationToken)
     {
         if (settings.Worktrees is { } worktrees)
         {
@@ -102,10 +103,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         var merger = new BranchMerger(options);
-        string runBase;
         try
         {
-            runBase = ReadMainTip(merger.RepositoryPath, options.MainBranch);
+            runBase ??= ReadMainTip(merger.RepositoryPath, options.MainBranch);
         }
         catch
         {
@@ -114,6 +114,18 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         return new RepositoryWorkflow(runId, plan, settings, agent, providers, memory, events, time, logger, observer, merger, runBase);
+    }
+
+    /// <summary>Where the main branch stood when the run started.</summary>
+    public string RunBase => _runBase;
+
+    /// <summary>Adds the merges a resumed run made before the process stopped, so that the run's result lists them.</summary>
+    public void SeedMerges(IEnumerable<MergeResult> merges)
+    {
+        lock (_mergesGate)
+        {
+            _merges.AddRange(merges);
+        }
     }
 
     /// <summary>Every merge of this run so far, in the order they ended.</summary>
