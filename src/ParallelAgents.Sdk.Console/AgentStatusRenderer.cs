@@ -14,30 +14,46 @@ internal static class AgentStatusRenderer
     {
         var table = new Table().Border(TableBorder.Rounded).Expand();
         table.Title = new TableTitle(Title(snapshot));
-        // Only the last activity wraps on a narrow console; the short columns keep their words whole.
-        table.AddColumn(new TableColumn("Task").NoWrap());
-        table.AddColumn(new TableColumn("State").NoWrap());
-        table.AddColumn(new TableColumn("Try").RightAligned().NoWrap());
-        table.AddColumn("Last activity");
-        table.AddColumn(new TableColumn("Now").NoWrap());
-        table.AddColumn(new TableColumn("Tools").RightAligned().NoWrap());
-        table.AddColumn(new TableColumn("Tokens").RightAligned().NoWrap());
-        table.AddColumn(new TableColumn("Cost").RightAligned().NoWrap());
-        table.AddColumn(new TableColumn("Elapsed").RightAligned().NoWrap());
-        table.AddColumn(new TableColumn("Files").RightAligned().NoWrap());
+        // Columns with nothing to show in any row are left out, so that the table fits a narrow terminal: no cost
+        // without model prices, no tokens with command agents, no active/idle once nothing runs.
+        var columns = new List<(TableColumn Column, Func<RowSnapshot, IRenderable> Cell)>
+        {
+            // Only the last activity wraps on a narrow console; the short columns keep their words whole.
+            (new TableColumn("Task").NoWrap(), r => new Text(r.TaskId)),
+            (new TableColumn("State").NoWrap(), r => new Text(r.State.ToString(), StateStyle(r.State))),
+            (new TableColumn("Try").RightAligned().NoWrap(), r => new Text(r.Attempt == 0 ? "" : r.Attempt.ToString(CultureInfo.InvariantCulture))),
+            (new TableColumn("Last activity"), r => new Text(Shorten(r.Activity, MaxActivityChars))),
+        };
+        if (snapshot.Rows.Any(r => r.Liveness.Length > 0))
+        {
+            columns.Add((new TableColumn("Now").NoWrap(), r => new Text(r.Liveness, r.Liveness == "active" ? new Style(Color.Green) : new Style(Color.Grey))));
+        }
+
+        if (snapshot.Rows.Any(r => r.ToolCalls > 0))
+        {
+            columns.Add((new TableColumn("Tools").RightAligned().NoWrap(), r => new Text(Count(r.ToolCalls))));
+        }
+
+        if (snapshot.Rows.Any(r => r.InputTokens + r.OutputTokens > 0))
+        {
+            columns.Add((new TableColumn("Tokens").RightAligned().NoWrap(), r => new Text(r.InputTokens + r.OutputTokens == 0 ? "" : Tokens(r.InputTokens + r.OutputTokens))));
+        }
+
+        if (snapshot.Rows.Any(r => r.Cost > 0))
+        {
+            columns.Add((new TableColumn("Cost").RightAligned().NoWrap(), r => new Text(r.Cost == 0 ? "" : Cost(r.Cost))));
+        }
+
+        columns.Add((new TableColumn("Time").RightAligned().NoWrap(), r => new Text(r.Elapsed is { } elapsed ? Duration(elapsed) : "")));
+        columns.Add((new TableColumn("Files").RightAligned().NoWrap(), r => new Text(Count(r.Files))));
+        foreach ((TableColumn column, _) in columns)
+        {
+            table.AddColumn(column);
+        }
+
         foreach (RowSnapshot row in snapshot.Rows)
         {
-            table.AddRow(
-                new Text(row.TaskId),
-                new Text(row.State.ToString(), StateStyle(row.State)),
-                new Text(row.Attempt == 0 ? "" : row.Attempt.ToString(CultureInfo.InvariantCulture)),
-                new Text(Shorten(row.Activity, MaxActivityChars)),
-                new Text(row.Liveness, row.Liveness == "active" ? new Style(Color.Green) : new Style(Color.Grey)),
-                new Text(Count(row.ToolCalls)),
-                new Text(row.InputTokens + row.OutputTokens == 0 ? "" : Tokens(row.InputTokens + row.OutputTokens)),
-                new Text(row.Cost == 0 ? "" : Cost(row.Cost)),
-                new Text(row.Elapsed is { } elapsed ? Duration(elapsed) : ""),
-                new Text(Count(row.Files)));
+            table.AddRow(columns.Select(c => c.Cell(row)));
         }
 
         var parts = new List<IRenderable> { table };

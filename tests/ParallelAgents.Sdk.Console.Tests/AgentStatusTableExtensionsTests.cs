@@ -67,7 +67,7 @@ public sealed class AgentStatusTableExtensionsTests
         Assert.Matches(@"s  app: tool write_file\n", output);
         Assert.Matches(@"s  app: changed src/app.js\n", output);
         // tools, tokens (1,000 + 200 + 300 + 20), cost, elapsed, files
-        Assert.Matches(@"│ app\s+│ Succeeded\s+│\s+1 │ succeeded\s+│\s+│\s+1 │\s+1,520 │\s+\$0\.0120 │\s+[0-9.]+s │\s+1 │", output);
+        Assert.Matches(@"│ app\s+│ Succeeded\s+│\s+1 │ succeeded\s+│\s+1 │\s+1,520 │\s+\$0\.0120 │\s+[0-9.]+s │\s+1 │", output);
     }
 
     [Fact]
