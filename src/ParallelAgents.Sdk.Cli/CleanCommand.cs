@@ -41,7 +41,7 @@ internal static class CleanCommand
             await using (var containers = new ContainerIsolationProvider(new ContainerIsolationOptions
             {
                 // The sweeper lists and removes by label; it never makes a container, so the image is not used.
-                Image = RunCommand.DefaultImage,
+                Image = EngineOptions.DefaultImage,
                 Endpoint = parse.GetValue(docker),
                 Worktree = worktreeOptions,
             }))

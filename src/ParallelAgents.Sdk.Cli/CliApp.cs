@@ -41,6 +41,8 @@ internal static class CliApp
             "missing (Docker, a model), 130 cancelled.");
         root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(ValidateCommand.Create(output));
+        root.Subcommands.Add(StatusCommand.Create(output));
+        root.Subcommands.Add(ResumeCommand.Create(output));
         root.Subcommands.Add(MemoryCommand.Create(output));
         root.Subcommands.Add(CleanCommand.Create(output));
         return root;

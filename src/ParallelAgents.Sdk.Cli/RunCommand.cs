@@ -1,100 +1,52 @@
 using System.CommandLine;
 using System.Globalization;
-using ParallelAgents.Sdk.Docker;
 
 namespace ParallelAgents.Sdk.Cli;
 
 /// <summary><c>run tasks.yaml</c>: runs a plan on a repository and merges the agents' branches into main.</summary>
 internal static class RunCommand
 {
-    public const string DefaultImage = "ai-agent:latest";
-
     public static Command Create(CliOutput output)
     {
         var file = new Argument<string>("tasks") { Description = "The task file, such as config/tasks.yaml." };
-        var repo = CommonOptions.Repository();
-        var main = CommonOptions.MainBranch();
-        var parallel = new Option<int>("--parallel", "-p") { Description = "The most agents at once.", DefaultValueFactory = _ => 4 };
-        var isolation = new Option<string>("--isolation")
-        {
-            Description = "The isolation of tasks that name none: worktree (a git worktree each) or container (a worktree in a Docker container).",
-            DefaultValueFactory = _ => IsolationNames.Worktree,
-        };
-        var image = new Option<string>("--image") { Description = "The image of container isolation (never pulled).", DefaultValueFactory = _ => DefaultImage };
-        var agent = new Option<string>("--agent")
-        {
-            Description = "Who does the tasks: chat (a model: --replay, or OPENAI_API_KEY), command (the --command line), or auto (chat).",
-            DefaultValueFactory = _ => "auto",
-        };
-        agent.AcceptOnlyFromAmong("auto", "chat", "command");
-        var command = new Option<string?>("--command")
-        {
-            Description = $"With --agent command: the command line run in each task's workspace; placeholders such as {{instructions}} and {{prompt_file}} are quoted for the shell (default: {AgentSelection.DefaultCommand}).",
-        };
-        var replay = new Option<string?>("--replay") { Description = "Replay recorded conversations from this folder (<task-id>.json cassettes) instead of calling a model." };
-        var model = new Option<string?>("--model") { Description = $"The model's name (default: AGENT_MODEL, else {AgentSelection.DefaultModel})." };
-        var reports = new Option<string?>("--reports") { Description = "The folder for merge reports and transcripts (default: reports in the repository)." };
-        var memory = CommonOptions.Memory();
-        var live = new Option<bool>("--live") { Description = "Show a live table of the tasks (plain lines per event when the output is redirected)." };
-        var json = CommonOptions.Json();
+        var options = new EngineOptions();
         var run = new Command("run", "Runs every task of a task file, each agent in its own workspace, and merges their branches into main. Exit code 0 when every task succeeded, 1 when not.")
         {
-            file, repo, main, parallel, isolation, image, agent, command, replay, model, reports, memory, live, json,
+            file,
         };
+        options.AddTo(run);
         run.SetAction(CliApp.Guarded(output, async (parse, cancellationToken) =>
         {
             string tasksPath = parse.GetValue(file)!;
-            bool asJson = parse.GetValue(json);
+            bool asJson = parse.GetValue(options.Json);
             TaskPlan plan = await TaskPlan.LoadAsync(tasksPath, cancellationToken).ConfigureAwait(false);
-            string repository = Paths.Repository(parse.GetValue(repo), tasksPath);
-            string memoryPath = Paths.InRepository(repository, parse.GetValue(memory), Paths.DefaultMemory);
-            string reportsPath = Paths.InRepository(repository, parse.GetValue(reports), "reports");
-            string defaultIsolation = parse.GetValue(isolation)!.Trim().ToLowerInvariant();
-            bool containers = defaultIsolation == IsolationNames.Container
-                || plan.Tasks.Any(t => string.Equals(t.Isolation, IsolationNames.Container, StringComparison.OrdinalIgnoreCase));
-
-            ParallelAgentsBuilder builder = new ParallelAgentsBuilder()
-                .UseRepository(repository, parse.GetValue(main)!)
-                .UseWorktreeIsolation()
-                .WithMaxParallelAgents(parse.GetValue(parallel))
-                .WithReportsDirectory(reportsPath)
-                .Configure(o => o.DefaultIsolation = defaultIsolation);
-            if (containers)
-            {
-                string containerImage = parse.GetValue(image)!;
-                builder.UseContainerIsolation(o => o.Image = containerImage);
-            }
-
-            (string agentLine, IDisposable? owned) = AgentSelection.Apply(
-                builder, parse.GetValue(agent)!, parse.GetValue(command), parse.GetValue(replay), parse.GetValue(model));
-            using IDisposable? ownedClient = owned;
-            await using FileSharedMemory shared = await FileSharedMemory.OpenAsync(new FileSharedMemoryOptions { Path = memoryPath }, cancellationToken).ConfigureAwait(false);
-            builder.UseSharedMemory(shared);
+            string repository = Paths.Repository(parse.GetValue(options.Repository), tasksPath);
+            await using EngineSession session = await options.BuildAsync(parse, repository, plan, cancellationToken).ConfigureAwait(false);
 
             TextWriter messages = asJson ? output.Error : output.Out;
-            await messages.WriteLineAsync($"Running {plan.Tasks.Count} task(s) from {tasksPath} on {repository} (at most {parse.GetValue(parallel)} at once, {defaultIsolation} isolation).").ConfigureAwait(false);
-            await messages.WriteLineAsync(agentLine).ConfigureAwait(false);
-
-            RunResult result;
-            await using (AgentEngine engine = builder.Build())
-            {
-                result = parse.GetValue(live)
-                    ? await engine.RunWithLiveTableAsync(plan, output.TableConsole(asJson), cancellationToken).ConfigureAwait(false)
-                    : await engine.RunAsync(plan, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (asJson)
-            {
-                await output.Out.WriteLineAsync(Json.Write(Json.Run(result))).ConfigureAwait(false);
-            }
-            else
-            {
-                await WriteSummaryAsync(output.Out, result, memoryPath).ConfigureAwait(false);
-            }
-
-            return result.WasCancelled ? ExitCodes.Cancelled : result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+            await messages.WriteLineAsync($"Running {plan.Tasks.Count} task(s) from {tasksPath} on {repository} (at most {session.Engine.MaxParallelAgents} at once, {session.Isolation} isolation).").ConfigureAwait(false);
+            await messages.WriteLineAsync(session.AgentLine).ConfigureAwait(false);
+            RunResult result = parse.GetValue(options.Live)
+                ? await session.Engine.RunWithLiveTableAsync(plan, output.TableConsole(asJson), cancellationToken).ConfigureAwait(false)
+                : await session.Engine.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+            return await ReportAsync(output, asJson, result, session.MemoryPath).ConfigureAwait(false);
         }));
         return run;
+    }
+
+    /// <summary>Writes a run's result (JSON, or a line per task) and returns the exit code it means.</summary>
+    public static async Task<int> ReportAsync(CliOutput output, bool asJson, RunResult result, string memoryPath)
+    {
+        if (asJson)
+        {
+            await output.Out.WriteLineAsync(Json.Write(Json.Run(result))).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteSummaryAsync(output.Out, result, memoryPath).ConfigureAwait(false);
+        }
+
+        return result.WasCancelled ? ExitCodes.Cancelled : result.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
 
     private static async Task WriteSummaryAsync(TextWriter output, RunResult result, string memoryPath)
@@ -119,5 +71,9 @@ internal static class RunCommand
 
         await output.WriteLineAsync($"Shared memory: {memoryPath}").ConfigureAwait(false);
         await output.WriteLineAsync(result.ToString()).ConfigureAwait(false);
+        if (result.WasCancelled)
+        {
+            await output.WriteLineAsync($"Cancelled: finish it with 'parallel-agents resume {result.RunId}'.").ConfigureAwait(false);
+        }
     }
 }

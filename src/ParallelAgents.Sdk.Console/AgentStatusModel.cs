@@ -140,6 +140,9 @@ internal sealed class AgentStatusModel
                 row.Attempt = Math.Max(row.Attempt, task.Attempts.Count == 0 ? 0 : task.Attempts.Max(a => a.Attempt));
             }
 
+            // Rows in plan order, whatever order the tasks' first events came in (a resumed run starts mid-plan).
+            var order = result.Tasks.Select((t, i) => (t.TaskId, i)).ToDictionary(p => p.TaskId, p => p.i, StringComparer.Ordinal);
+            _rows.Sort((a, b) => order.GetValueOrDefault(a.TaskId, int.MaxValue).CompareTo(order.GetValueOrDefault(b.TaskId, int.MaxValue)));
             foreach (MergeResult merge in result.Merges)
             {
                 if (!_merges.Any(m => m.TaskId == merge.TaskId && m.Branch == merge.Branch && m.CompletedAt == merge.CompletedAt))

@@ -39,9 +39,29 @@ public static class AgentStatusTableExtensions
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(table);
+        return await ShowAsync(engine, table, console, () => engine.RunAsync(plan, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes a run that did not end (see <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/>)
+    /// while <paramref name="console"/> shows a live table of its tasks; plain lines on a console that cannot redraw.</summary>
+    /// <param name="engine">The engine, built as the one that started the run was.</param>
+    /// <param name="runId">The run's id.</param>
+    /// <param name="console">Where to draw; the default is <see cref="AnsiConsole.Console"/>.</param>
+    /// <param name="cancellationToken">Cancels the resumed run; it stays resumable.</param>
+    /// <returns>What <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/> returned.</returns>
+    public static async Task<RunResult> ResumeWithLiveTableAsync(this AgentEngine engine, string runId, IAnsiConsole? console = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return await ShowAsync(engine, new AgentStatusTable(), console, () => engine.ResumeAsync(runId, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a run with <paramref name="start"/> and shows it on <paramref name="console"/> until it ends.</summary>
+    private static async Task<RunResult> ShowAsync(AgentEngine engine, AgentStatusTable table, IAnsiConsole? console, Func<Task<RunResult>> start)
+    {
         console ??= AnsiConsole.Console;
         bool live = CanRedraw(console);
-        long start = TimeProvider.System.GetTimestamp();
+        long startedAt = TimeProvider.System.GetTimestamp();
 
         // The watcher is stopped only when the run throws: a cancelled run still publishes RunCompleted, which ends it.
         using var stopWatching = new CancellationTokenSource();
@@ -50,11 +70,11 @@ public static class AgentStatusTableExtensions
             ? null
             // Straight to the console's writer: a log line is never wrapped at the console's width, so grep finds it whole.
             : text => console.Profile.Out.Writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{TimeProvider.System.GetElapsedTime(start).TotalSeconds,7:0.00}s  {text}"));
+                $"{TimeProvider.System.GetElapsedTime(startedAt).TotalSeconds,7:0.00}s  {text}"));
         Task pump = Task.Run(() => PumpAsync(events, table, line), CancellationToken.None);
         if (!live)
         {
-            RunResult result = await RunAndDrainAsync(engine, plan, table, pump, stopWatching, cancellationToken).ConfigureAwait(false);
+            RunResult result = await RunAndDrainAsync(start, table, pump, stopWatching).ConfigureAwait(false);
             console.WriteLine();
             console.Write(table);
             return result;
@@ -65,7 +85,7 @@ public static class AgentStatusTableExtensions
             .Overflow(VerticalOverflow.Ellipsis)
             .StartAsync(async context =>
             {
-                Task<RunResult> run = RunAndDrainAsync(engine, plan, table, pump, stopWatching, cancellationToken);
+                Task<RunResult> run = RunAndDrainAsync(start, table, pump, stopWatching);
                 while (!run.IsCompleted)
                 {
                     // The engine's status holds every agent's totals even when this watcher fell behind and lost events.
@@ -87,13 +107,12 @@ public static class AgentStatusTableExtensions
     internal static bool CanRedraw(IAnsiConsole console) =>
         console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi;
 
-    private static async Task<RunResult> RunAndDrainAsync(
-        AgentEngine engine, TaskPlan plan, AgentStatusTable table, Task pump, CancellationTokenSource stopWatching, CancellationToken cancellationToken)
+    private static async Task<RunResult> RunAndDrainAsync(Func<Task<RunResult>> start, AgentStatusTable table, Task pump, CancellationTokenSource stopWatching)
     {
         RunResult result;
         try
         {
-            result = await engine.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+            result = await start().ConfigureAwait(false);
         }
         catch
         {

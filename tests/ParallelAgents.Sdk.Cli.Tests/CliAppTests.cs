@@ -29,7 +29,7 @@ public sealed class CliAppTests
         ToolResult result = await Tool.RunAsync(Path.GetTempPath(), "--help");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        foreach (string command in new[] { "run", "validate", "memory", "clean" })
+        foreach (string command in new[] { "run", "validate", "status", "resume", "memory", "clean" })
         {
             Assert.Matches($@"\n\s+{command}\s", result.Output);
         }
