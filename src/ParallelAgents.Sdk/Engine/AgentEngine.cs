@@ -27,7 +27,7 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
     /// and strings that look like API keys. Observers that write files use it.</summary>
-    internal SecretRedactor Redactor { get; } = new([]);
+    internal SecretRedactor Redactor { get; }
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private int _disposed;
@@ -40,8 +40,11 @@ public sealed class AgentEngine : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
-        IReadOnlyList<IAsyncDisposable>? ownedProviders = null)
+        IReadOnlyList<IAsyncDisposable>? ownedProviders = null,
+        SecretRedactor? redactor = null)
     {
+        Redactor = redactor ?? SecretRedactor.From(options.Redaction);
+        loggerFactory = RedactingLoggerFactory.Wrap(loggerFactory, Redactor);
         _repository = repository;
         _ownedProviders = ownedProviders ?? [];
         _options = options;

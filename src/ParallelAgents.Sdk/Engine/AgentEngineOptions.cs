@@ -24,6 +24,11 @@ public sealed class AgentEngineOptions
     /// <value>The default is <see cref="IsolationNames.Worktree"/>.</value>
     public string DefaultIsolation { get; set; } = IsolationNames.Worktree;
 
+    /// <summary>What the engine redacts from its logs, merge reports, transcripts and status files.</summary>
+    /// <value>The default redacts the host's secret-looking variables and strings that look like API keys; add the
+    /// values or variable names of further secrets.</value>
+    public RedactionOptions Redaction { get; set; } = new();
+
     internal const int MaxParallelAgentsLimit = 1024;
 
     internal void Validate(List<string> problems)
@@ -48,6 +53,15 @@ public sealed class AgentEngineOptions
             problems.Add("DefaultIsolation must name an isolation, such as 'worktree'.");
         }
 
+        if (Redaction is null)
+        {
+            problems.Add("Redaction must not be null; use new RedactionOptions().");
+        }
+        else
+        {
+            Redaction.Validate(problems);
+        }
+
         if (Retry is null)
         {
             problems.Add("Retry must not be null.");
@@ -62,6 +76,7 @@ public sealed class AgentEngineOptions
     {
         var copy = (AgentEngineOptions)MemberwiseClone();
         copy.Retry = Retry.Clone();
+        copy.Redaction = Redaction.Clone();
         return copy;
     }
 }

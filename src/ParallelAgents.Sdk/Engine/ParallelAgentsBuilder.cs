@@ -287,7 +287,13 @@ public sealed class ParallelAgentsBuilder
     {
         ThrowIfBuilt();
         var problems = new List<string>(earlierProblems);
-        IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
+        // Made first, so that transcripts, merge reports and every logger the engine hands out redact the same secrets;
+        // invalid lists are reported by the options' validation below.
+        SecretRedactor redactor = _options.Redaction is { SecretValues: not null, SecretVariables: not null } redaction
+            ? SecretRedactor.From(redaction)
+            : SecretRedactor.PatternsOnly;
+        ILoggerFactory logging = RedactingLoggerFactory.Wrap(_loggerFactory, redactor);
+        IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems, redactor);
         if (agent is null && _chatClient is null && MissingAgentProblem is not "")
         {
             problems.Add(MissingAgentProblem ??
@@ -318,7 +324,7 @@ public sealed class ParallelAgentsBuilder
         }
 
         WorktreeIsolationOptions? worktreeOptions = _useWorktrees ? BuildWorktreeOptions(problems) : null;
-        MergeOptions? mergeOptions = _repositoryPath is null ? null : BuildMergeOptions(worktreeOptions, problems);
+        MergeOptions? mergeOptions = _repositoryPath is null ? null : BuildMergeOptions(worktreeOptions, problems, logging, redactor);
         if (_repositoryPath is null && (_mergeConfiguration.Count > 0 || _resolvers.Count > 0))
         {
             problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
@@ -328,7 +334,7 @@ public sealed class ParallelAgentsBuilder
         {
             RepositoryPath = _repositoryPath,
             MainBranch = _mainBranch,
-            LoggerFactory = _loggerFactory,
+            LoggerFactory = logging,
             TimeProvider = _timeProvider,
             WorktreeOptions = worktreeOptions,
         };
@@ -347,7 +353,7 @@ public sealed class ParallelAgentsBuilder
         {
             try
             {
-                worktrees = new WorktreeIsolationProvider(worktreeOptions, _loggerFactory, _timeProvider);
+                worktrees = new WorktreeIsolationProvider(worktreeOptions, logging, _timeProvider);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
             {
@@ -398,10 +404,10 @@ public sealed class ParallelAgentsBuilder
         };
 
         _built = true;
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned);
+        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, logging, repository, owned, redactor);
     }
 
-    private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)
+    private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems, SecretRedactor redactor)
     {
         if (_chatClient is null)
         {
@@ -414,6 +420,15 @@ public sealed class ParallelAgentsBuilder
         if (_repositoryPath is not null && _reportsDirectory is not null && options.TranscriptDirectory == defaultTranscripts)
         {
             options.TranscriptDirectory = Path.Combine(Path.GetFullPath(_reportsDirectory, Path.GetFullPath(_repositoryPath)), "agents");
+        }
+
+        foreach (string secret in redactor.Secrets)
+        {
+            // The engine's secrets are the transcripts' too; the key patterns apply to transcripts anyway.
+            if (options.SecretValues is { } values && !values.Contains(secret))
+            {
+                values.Add(secret);
+            }
         }
 
         try
@@ -442,10 +457,12 @@ public sealed class ParallelAgentsBuilder
         return problems.Count == before ? options : null;
     }
 
-    private MergeOptions? BuildMergeOptions(WorktreeIsolationOptions? worktreeOptions, List<string> problems)
+    private MergeOptions? BuildMergeOptions(WorktreeIsolationOptions? worktreeOptions, List<string> problems, ILoggerFactory logging, SecretRedactor redactor)
     {
         var options = new MergeOptions
         {
+            LoggerFactory = logging,
+            Redactor = redactor,
             RepositoryPath = _repositoryPath!,
             MainBranch = _mainBranch,
             ReportsDirectory = _reportsDirectory,
@@ -466,6 +483,12 @@ public sealed class ParallelAgentsBuilder
         if (_reportsDirectorySet)
         {
             options.ReportsDirectory = _reportsDirectory;
+        }
+
+        if (options.LoggerFactory is not null)
+        {
+            // A factory set in UseMerging redacts as the engine's does.
+            options.LoggerFactory = RedactingLoggerFactory.Wrap(options.LoggerFactory, redactor);
         }
 
         int before = problems.Count;

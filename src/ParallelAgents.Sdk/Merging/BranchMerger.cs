@@ -672,6 +672,15 @@ public sealed class BranchMerger : IAsyncDisposable
     {
         DateTimeOffset now = _options.TimeProvider.GetUtcNow();
         TimeSpan duration = _options.TimeProvider.GetElapsedTime(started);
+        SecretRedactor redactor = _options.Redactor;
+        outcome.Message = redactor.RedactOrNull(outcome.Message);
+        outcome.VerifyCommand = redactor.RedactOrNull(outcome.VerifyCommand);
+        outcome.VerifyOutput = redactor.RedactOrNull(outcome.VerifyOutput);
+        for (int i = 0; i < outcome.Attempts.Count; i++)
+        {
+            outcome.Attempts[i] = redactor.Redact(outcome.Attempts[i]);
+        }
+
         MergeResult Build(string? reportPath) => new()
         {
             TaskId = outcome.Request.Task.Id,
