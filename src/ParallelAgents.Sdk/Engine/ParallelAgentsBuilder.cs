@@ -38,6 +38,8 @@ public sealed class ParallelAgentsBuilder
     private Action<WorktreeIsolationOptions>? _worktreeConfiguration;
     private bool _useWorktrees;
     private bool _forecastConflicts = true;
+    private IMergeApprover? _approver;
+    private Action<MergeApprovalOptions>? _approvalConfiguration;
     private bool _built;
 
     /// <summary>Has the engine's tasks done by <paramref name="agent"/>.</summary>
@@ -171,6 +173,35 @@ public sealed class ParallelAgentsBuilder
         _resolvers.Add(resolver);
         return this;
     }
+
+    /// <summary>
+    /// Has every succeeded task's branch reviewed before it is merged: the merge, and so the tasks that depend on the
+    /// task, wait for <paramref name="approver"/>'s decision. It is handed the diff against the main branch, the files
+    /// changed, the task's checks' results and the conflicts forecast for the task, and answers approve (the branch
+    /// is merged), reject (the branch stays, the task ends <see cref="TaskState.Rejected"/> and its dependents are
+    /// skipped) or re-run with feedback (the agent works again on its branch, then the review repeats; each re-run is
+    /// one of the task's attempts). Decisions go into the merge reports and the run journal.
+    /// </summary>
+    /// <param name="approver">Who decides, such as a <see cref="DelegateMergeApprover"/>.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/> (checks, diff size).</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMergeApproval(IMergeApprover approver, Action<MergeApprovalOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(approver);
+        ThrowIfBuilt();
+        _approver = approver;
+        _approvalConfiguration = configure;
+        return this;
+    }
+
+    /// <summary>Has every succeeded task's branch reviewed by a delegate before it is merged (see
+    /// <see cref="UseMergeApproval(IMergeApprover, Action{MergeApprovalOptions}?)"/>).</summary>
+    /// <param name="review">Decides about one branch.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/>.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMergeApproval(
+        Func<MergeReview, CancellationToken, ValueTask<ReviewDecision>> review, Action<MergeApprovalOptions>? configure = null) =>
+        UseMergeApproval(new DelegateMergeApprover(review), configure);
 
     /// <summary>Turns conflict forecasting on or off: while agents work, each commit is merged in memory with the main
     /// branch and every other running task's branch, and predicted conflicts are published as
@@ -330,6 +361,18 @@ public sealed class ParallelAgentsBuilder
             problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
         }
 
+        MergeApprovalOptions? approval = null;
+        if (_approver is not null)
+        {
+            approval = new MergeApprovalOptions();
+            _approvalConfiguration?.Invoke(approval);
+            approval.Validate(problems);
+            if (_repositoryPath is null)
+            {
+                problems.Add("Merge approval reviews branches before they are merged, so it needs a repository: call UseRepository(path, mainBranch) as well.");
+            }
+        }
+
         var ownedContext = new OwnedIsolationContext
         {
             RepositoryPath = _repositoryPath,
@@ -401,6 +444,9 @@ public sealed class ParallelAgentsBuilder
             Resolvers = _resolvers.Count > 0 ? [.. _resolvers] : [new RerunAgentResolver(), new ReportOnlyResolver()],
             ForecastConflicts = _forecastConflicts,
             Worktrees = worktrees,
+            Approver = _approver,
+            Approval = approval?.Clone() ?? new MergeApprovalOptions(),
+            DefaultMaxAttempts = _options.Retry.MaxAttempts,
         };
 
         _built = true;
