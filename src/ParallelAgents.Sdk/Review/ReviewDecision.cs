@@ -1,7 +1,7 @@
 namespace ParallelAgents.Sdk;
 
 /// <summary>An <see cref="IMergeApprover"/>'s answer: approve, reject or re-run with feedback.</summary>
-public sealed class ReviewDecision
+public sealed record ReviewDecision
 {
     private static readonly ReviewDecision PlainApproval = new(ReviewDecisionKind.Approved, null);
 
