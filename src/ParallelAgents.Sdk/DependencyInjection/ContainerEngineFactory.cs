@@ -122,6 +122,7 @@ internal static class ContainerEngineFactory
         engine.MaxParallelAgents = options.MaxParallelAgents;
         engine.CancellationGracePeriod = options.CancellationGracePeriod;
         engine.Retry = options.Retry?.Clone()!;
+        engine.Redaction = options.Redaction?.Clone()!;
 
         builder.UseConflictForecasting(options.ConflictForecasting);
         if (!string.Equals(options.ReportsDirectory, "reports", StringComparison.Ordinal))

@@ -75,6 +75,30 @@ public class EngineRedactionTests
     }
 
     [Fact]
+    public async Task RunAsync_ChatClientAgent_TranscriptsRedactTheEngineSecrets()
+    {
+        using var folder = new TempFolder();
+        var client = new FakeChatClient().Text($"Connected with {Configured}; the key {Key} works.");
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseIsolation(new TempDirectoryProvider("sandbox"))
+            .Configure(o =>
+            {
+                o.DefaultIsolation = "sandbox";
+                o.Redaction.SecretValues.Add(Configured);
+            })
+            .UseChatClient(client, o => o.TranscriptDirectory = folder.Path)
+            .Build();
+
+        RunResult result = await engine.RunAsync(Of(Work("a")), Ct);
+
+        Assert.True(result.Succeeded, result.ToString());
+        string transcript = File.ReadAllText(Path.Combine(folder.Path, "a", "attempt-1.jsonl"));
+        Assert.DoesNotContain(Configured, transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, transcript, StringComparison.Ordinal);
+        Assert.Equal("Connected with [REDACTED]; the key [REDACTED] works.", result["a"].Summary);
+    }
+
+    [Fact]
     public void Configure_NullSecretList_IsReported()
     {
         var builder = new ParallelAgentsBuilder().UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()));
