@@ -520,7 +520,12 @@ internal sealed class RunExecution
         }
 
         _observer?.TaskEnded(runtime.Task, runtime.Index, final, reason, now);
-        Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
+        if (rejection is null)
+        {
+            // A rejection was logged by the review that decided it.
+            Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
+        }
+
         Publish(AgentEventKind.TaskFailed, runtime, item, final, reason);
         SkipDependents(runtime);
         TaskFinished();
