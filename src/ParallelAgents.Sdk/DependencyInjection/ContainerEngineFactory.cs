@@ -123,6 +123,7 @@ internal static class ContainerEngineFactory
         engine.CancellationGracePeriod = options.CancellationGracePeriod;
         engine.Retry = options.Retry?.Clone()!;
         engine.StateDirectory = string.IsNullOrWhiteSpace(options.StateDirectory) ? engine.StateDirectory : options.StateDirectory;
+        engine.Redaction = options.Redaction?.Clone()!;
 
         builder.UseConflictForecasting(options.ConflictForecasting);
         if (!string.Equals(options.ReportsDirectory, "reports", StringComparison.Ordinal))

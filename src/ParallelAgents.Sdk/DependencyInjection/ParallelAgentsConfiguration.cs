@@ -30,7 +30,13 @@ internal static class ParallelAgentsConfiguration
         nameof(ParallelAgentsOptions.ReportsDirectory), nameof(ParallelAgentsOptions.SharedMemoryPath),
         nameof(ParallelAgentsOptions.Model), nameof(ParallelAgentsOptions.ChatClientServiceKey),
         nameof(ParallelAgentsOptions.ConflictForecasting), nameof(ParallelAgentsOptions.CancellationGracePeriod),
-        nameof(ParallelAgentsOptions.Retry), nameof(ParallelAgentsOptions.StateDirectory),
+        nameof(ParallelAgentsOptions.Retry), nameof(ParallelAgentsOptions.StateDirectory), nameof(ParallelAgentsOptions.Redaction),
+    ];
+
+    private static readonly string[] RedactionKeys =
+    [
+        nameof(RedactionOptions.SecretValues), nameof(RedactionOptions.SecretVariables),
+        nameof(RedactionOptions.RedactSecretEnvironment), nameof(RedactionOptions.RedactKeyPatterns),
     ];
 
     private static readonly string[] RetryKeys =
@@ -83,6 +89,14 @@ internal static class ParallelAgentsConfiguration
         retry.Duration(nameof(RetryOptions.MaxDelay), v => options.Retry.MaxDelay = v);
         retry.Double(nameof(RetryOptions.BackoffMultiplier), v => options.Retry.BackoffMultiplier = v);
         retry.Bool(nameof(RetryOptions.UseJitter), v => options.Retry.UseJitter = v);
+
+        IConfigurationSection redactionSection = section.GetSection(nameof(ParallelAgentsOptions.Redaction));
+        var redaction = new Reader(redactionSection, options.ConfigurationProblems);
+        redaction.CheckKeys(redactionSection, RedactionKeys);
+        redaction.List(nameof(RedactionOptions.SecretValues), v => options.Redaction.SecretValues.Add(v));
+        redaction.List(nameof(RedactionOptions.SecretVariables), v => options.Redaction.SecretVariables.Add(v));
+        redaction.Bool(nameof(RedactionOptions.RedactSecretEnvironment), v => options.Redaction.RedactSecretEnvironment = v);
+        redaction.Bool(nameof(RedactionOptions.RedactKeyPatterns), v => options.Redaction.RedactKeyPatterns = v);
     }
 
     private sealed class Reader(IConfigurationSection section, List<string> problems)
@@ -107,6 +121,24 @@ internal static class ParallelAgentsConfiguration
             {
                 // An empty value clears the setting (no reports folder, no shared memory file...).
                 set(string.IsNullOrWhiteSpace(value.Value) ? null : value.Value.Trim());
+            }
+        }
+
+        /// <summary>Reads a list (<c>Key:0</c>, <c>Key:1</c>... or, for one item, <c>Key</c> itself), adding each item.</summary>
+        public void List(string key, Action<string> add)
+        {
+            IConfigurationSection list = section.GetSection(key);
+            if (!string.IsNullOrWhiteSpace(list.Value))
+            {
+                add(list.Value.Trim());
+            }
+
+            foreach (IConfigurationSection item in list.GetChildren())
+            {
+                if (!string.IsNullOrWhiteSpace(item.Value))
+                {
+                    add(item.Value.Trim());
+                }
             }
         }
 

@@ -88,6 +88,13 @@ public sealed class ParallelAgentsOptions
     /// <value>The default retries up to 3 attempts with exponential backoff from 1 second and jitter.</value>
     public RetryOptions Retry { get; set; } = new();
 
+    /// <summary>What the engine redacts from its logs, merge reports, transcripts and status files (section
+    /// <c>ParallelAgents:Redaction</c>: <c>SecretValues</c> and <c>SecretVariables</c> as lists,
+    /// <c>RedactSecretEnvironment</c>, <c>RedactKeyPatterns</c>). Prefer <c>SecretVariables</c> (names) to putting
+    /// secret values in configuration files.</summary>
+    /// <value>The default redacts the host's secret-looking variables and strings that look like API keys.</value>
+    public RedactionOptions Redaction { get; set; } = new();
+
     /// <summary>Problems met while reading the configuration section, reported with the engine's other problems.</summary>
     internal List<string> ConfigurationProblems { get; } = [];
 }

@@ -28,7 +28,7 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
     /// and strings that look like API keys. Observers that write files use it.</summary>
-    internal SecretRedactor Redactor { get; } = new([]);
+    internal SecretRedactor Redactor { get; }
     private int _running;
     private Task _runEnded = Task.CompletedTask;
     private RunExecution? _current;
@@ -42,8 +42,11 @@ public sealed class AgentEngine : IAsyncDisposable
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
-        IReadOnlyList<IAsyncDisposable>? ownedProviders = null)
+        IReadOnlyList<IAsyncDisposable>? ownedProviders = null,
+        SecretRedactor? redactor = null)
     {
+        Redactor = redactor ?? SecretRedactor.From(options.Redaction);
+        loggerFactory = RedactingLoggerFactory.Wrap(loggerFactory, Redactor);
         _repository = repository;
         _ownedProviders = ownedProviders ?? [];
         _options = options;

@@ -49,6 +49,11 @@ public sealed class AgentEngineOptions
     /// worktrees, and never committed); an engine without a repository then keeps no journal.</value>
     public string? StateDirectory { get; set; }
 
+    /// <summary>What the engine redacts from its logs, merge reports, transcripts and status files.</summary>
+    /// <value>The default redacts the host's secret-looking variables and strings that look like API keys; add the
+    /// values or variable names of further secrets.</value>
+    public RedactionOptions Redaction { get; set; } = new();
+
     internal const int MaxParallelAgentsLimit = 1024;
 
     internal void Validate(List<string> problems)
@@ -88,6 +93,15 @@ public sealed class AgentEngineOptions
             problems.Add("StateDirectory must name a folder, or be null for .git/parallel-agents in the repository.");
         }
 
+        if (Redaction is null)
+        {
+            problems.Add("Redaction must not be null; use new RedactionOptions().");
+        }
+        else
+        {
+            Redaction.Validate(problems);
+        }
+
         if (Retry is null)
         {
             problems.Add("Retry must not be null.");
@@ -102,6 +116,7 @@ public sealed class AgentEngineOptions
     {
         var copy = (AgentEngineOptions)MemberwiseClone();
         copy.Retry = Retry.Clone();
+        copy.Redaction = Redaction.Clone();
         return copy;
     }
 }

@@ -554,22 +554,49 @@ internal sealed partial class RunExecution
             return;
         }
 
-        string reason = runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error;
-        if (!runtime.TryFinalize(TaskState.Failed, reason, null, now))
+        // A branch rejected in review ends its task as rejected, not failed (published as TaskFailed with that state).
+        string? rejection = _workflow?.RejectionReason(runtime.Index);
+        TaskState final = rejection is null ? TaskState.Failed : TaskState.Rejected;
+        string reason = rejection ?? (runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error);
+        if (!runtime.TryFinalize(final, reason, null, now))
         {
             return;
         }
 
-        _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Failed, reason, now);
-        Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
-        Publish(AgentEventKind.TaskFailed, runtime, item, TaskState.Failed, reason);
+        _observer?.TaskEnded(runtime.Task, runtime.Index, final, reason, now);
+        if (rejection is null)
+        {
+            // A rejection was logged by the review that decided it.
+            Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
+        }
+
+        Publish(AgentEventKind.TaskFailed, runtime, item, final, reason);
         SkipDependents(runtime);
         TaskFinished();
     }
 
     private void LaneCancelled(TaskRuntime runtime, string reason)
     {
-        if (Interlocked.Decrement(ref runtime.ActiveLanes) == 0 && runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
+        if (Interlocked.Decrement(ref runtime.ActiveLanes) != 0)
+        {
+            return;
+        }
+
+        // The lanes a winner stopped end after it: when its branch was rejected in review, the task was rejected.
+        if (_workflow?.RejectionReason(runtime.Index) is { } rejection)
+        {
+            if (runtime.TryFinalize(TaskState.Rejected, rejection, null, _time.GetUtcNow()))
+            {
+                _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Rejected, rejection, _time.GetUtcNow());
+                Publish(AgentEventKind.TaskFailed, runtime, state: TaskState.Rejected, message: rejection);
+                SkipDependents(runtime);
+                TaskFinished();
+            }
+
+            return;
+        }
+
+        if (runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
         {
             _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
             Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
@@ -581,9 +608,10 @@ internal sealed partial class RunExecution
     private void SkipDependents(TaskRuntime failed, string how = "failed")
     {
         var pending = new Stack<(int Index, string Reason)>();
+        string why = failed.State == TaskState.Rejected ? "was rejected in review" : how;
         foreach (int dependent in _plan.Graph.Dependents[failed.Index])
         {
-            pending.Push((dependent, $"dependency '{failed.Task.Id}' {how}"));
+            pending.Push((dependent, $"dependency '{failed.Task.Id}' {why}"));
         }
 
         while (pending.Count > 0)
