@@ -15,7 +15,16 @@ internal sealed class RunLog
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentDictionary<ConversationKey, Usage> _usage = new();
 
-    public RunLog(TextWriter output) => _output = output;
+    private readonly bool _logEvents;
+
+    /// <param name="output">Where the lines go.</param>
+    /// <param name="logEvents">Whether the engine's events and the agents' tool calls get a line each; without, only
+    /// <see cref="Line"/> writes (a live table shows the rest) and the usage is still counted.</param>
+    public RunLog(TextWriter output, bool logEvents = true)
+    {
+        _output = output;
+        _logEvents = logEvents;
+    }
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -105,8 +114,13 @@ internal sealed class RunLog
         return $"merged into main ({merge.Status}, {merge.Files.Count} files: {Shorten(string.Join(", ", merge.Files), 80)})";
     }
 
-    private void Task(string? who, string text) =>
-        Line(string.Create(CultureInfo.InvariantCulture, $"{_clock.Elapsed.TotalSeconds,6:0.00}s  {who,-21} {text}"));
+    private void Task(string? who, string text)
+    {
+        if (_logEvents)
+        {
+            Line(string.Create(CultureInfo.InvariantCulture, $"{_clock.Elapsed.TotalSeconds,6:0.00}s  {who,-21} {text}"));
+        }
+    }
 
     private static string Describe(FunctionCallContent call)
     {

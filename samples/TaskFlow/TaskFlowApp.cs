@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using ParallelAgents.Sdk;
+using Spectre.Console;
 
 namespace TaskFlow;
 
@@ -17,7 +18,18 @@ public static class TaskFlowApp
     /// <param name="output">Where the run's log goes.</param>
     /// <param name="cancellationToken">Stops the run; the agents' work stays on their branches.</param>
     /// <returns>0 when every task succeeded (its work reached main); 1 when the run did not; 2 for a bad command line or setup.</returns>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, liveConsole: null, cancellationToken);
+
+    /// <summary>Runs the sample as its command line says, showing the run as a live table on
+    /// <paramref name="liveConsole"/> (a terminal) instead of a log line per event.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Where the header and the summary go.</param>
+    /// <param name="liveConsole">The terminal the live table is drawn on, or <see langword="null"/> for the plain log
+    /// (redirected output, tests).</param>
+    /// <param name="cancellationToken">Stops the run; the agents' work stays on their branches.</param>
+    /// <returns>0 when every task succeeded (its work reached main); 1 when the run did not; 2 for a bad command line or setup.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, IAnsiConsole? liveConsole, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
@@ -73,7 +85,8 @@ public static class TaskFlowApp
             output.WriteLine("       The tools, commands, checks, git worktrees, merges and conflict resolution are real. Set OPENAI_API_KEY or use --live for a real model.");
         }
 
-        var log = new RunLog(output);
+        // With the live table, the table shows what the log lines would: the log keeps only the usage for the summary.
+        var log = new RunLog(output, logEvents: liveConsole is null);
         IChatClient? liveClient = useLive ? live!.CreateClient() : null;
         var replays = new ConcurrentDictionary<ConversationKey, ReplayChatClient>();
         Func<ConversationKey, IChatClient> open = liveClient is null
@@ -84,7 +97,7 @@ public static class TaskFlowApp
         var router = new ConversationRouter(open, useLive ? live!.Model : ScriptedTaskFlowModel.ModelId, log.Answered);
         try
         {
-            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, cancellationToken).ConfigureAwait(false);
+            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, liveConsole, cancellationToken).ConfigureAwait(false);
             var problems = new List<string>();
             foreach ((ConversationKey key, ReplayChatClient replay) in replays)
             {
@@ -118,8 +131,15 @@ public static class TaskFlowApp
 
     /// <summary>One run on a new demo repository at <paramref name="repository"/>: the repository, its plan, the engine
     /// (worktrees, shared memory file, merging) and the agents over <paramref name="chatClient"/>.</summary>
+    internal static Task<RunOutcome> RunOnceAsync(
+        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, CancellationToken cancellationToken) =>
+        RunOnceAsync(repository, chatClient, log, replay, onEvent, liveConsole: null, cancellationToken);
+
+    /// <summary>One run, as <see cref="RunOnceAsync(string, IChatClient, RunLog, bool, Action{AgentEvent}?, CancellationToken)"/>;
+    /// with <paramref name="liveConsole"/>, the run is shown as a live table there (ParallelAgents.Sdk.Console) and
+    /// <paramref name="onEvent"/> is not called.</summary>
     internal static async Task<RunOutcome> RunOnceAsync(
-        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, CancellationToken cancellationToken)
+        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, IAnsiConsole? liveConsole, CancellationToken cancellationToken)
     {
         DemoRepository.Create(repository, TaskFlowPlan.Yaml);
         log.Line($"Repository: {repository} (branch main; worktrees in {repository}.worktrees)");
@@ -147,6 +167,12 @@ public static class TaskFlowApp
             AgentEngine engine = builder.Build();
             await using (engine.ConfigureAwait(false))
             {
+                if (liveConsole is not null)
+                {
+                    result = await engine.RunWithLiveTableAsync(plan, liveConsole, cancellationToken).ConfigureAwait(false);
+                    return new RunOutcome(repository, result, memoryPath);
+                }
+
                 // Subscribed before the run so that no event is missed; the stream ends at RunCompleted.
                 IAsyncEnumerable<AgentEvent> events = engine.WatchAsync(cancellationToken);
                 Task watcher = Task.Run(async () =>

@@ -3,6 +3,12 @@ using ParallelAgents.Sdk;
 
 // usage: <repository> <run-id> <workspaces> <warm-pool-size>
 // Makes the workspaces (each with one commit on its branch) and a warm pool, prints "ready", then waits to be killed.
+// usage: run-plan <repository> <side-effects-log> <kill-point>: see KillableRun.
+if (args.Length > 0 && args[0] == "run-plan")
+{
+    return await ParallelAgents.Sdk.Tests.WorktreeChild.KillableRun.MainAsync(args[1..]);
+}
+
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: <repository> <run-id> <workspaces> <warm-pool-size>");

@@ -130,6 +130,8 @@ internal static class ContainerEngineFactory
         engine.IdleThreshold = options.IdleThreshold;
         engine.StatusReportInterval = options.StatusReportInterval;
         engine.Retry = options.Retry?.Clone()!;
+        engine.StateDirectory = string.IsNullOrWhiteSpace(options.StateDirectory) ? engine.StateDirectory : options.StateDirectory;
+        engine.Redaction = options.Redaction?.Clone()!;
 
         builder.UseConflictForecasting(options.ConflictForecasting);
         if (!string.Equals(options.ReportsDirectory, "reports", StringComparison.Ordinal))

@@ -112,6 +112,45 @@ public static class ParallelAgentsBuilderExtensions
         return Step(builder, nameof(UseConflictResolver), c => c.Builder.UseConflictResolver(c.Services.GetRequiredService<TResolver>()));
     }
 
+    /// <summary>Has every succeeded task's branch reviewed by <paramref name="approver"/> before it is merged (see
+    /// <see cref="ParallelAgentsBuilder.UseMergeApproval(IMergeApprover, Action{MergeApprovalOptions}?)"/>).</summary>
+    /// <param name="builder">The registration.</param>
+    /// <param name="approver">Who decides.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/>.</param>
+    /// <returns>The same registration.</returns>
+    public static IParallelAgentsBuilder UseMergeApproval(this IParallelAgentsBuilder builder, IMergeApprover approver, Action<MergeApprovalOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(approver);
+        return Step(builder, nameof(UseMergeApproval), c => c.Builder.UseMergeApproval(approver, configure));
+    }
+
+    /// <summary>Has every succeeded task's branch reviewed by a delegate before it is merged.</summary>
+    /// <param name="builder">The registration.</param>
+    /// <param name="review">Decides about one branch.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/>.</param>
+    /// <returns>The same registration.</returns>
+    public static IParallelAgentsBuilder UseMergeApproval(
+        this IParallelAgentsBuilder builder, Func<MergeReview, CancellationToken, ValueTask<ReviewDecision>> review, Action<MergeApprovalOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(review);
+        return builder.UseMergeApproval(new DelegateMergeApprover(review), configure);
+    }
+
+    /// <summary>Has every succeeded task's branch reviewed, before it is merged, by an approver made by the container
+    /// (registered as a singleton if it is not already), so it can take its own dependencies (a console, a chat
+    /// client, a pull-request service).</summary>
+    /// <typeparam name="TApprover">The approver's type.</typeparam>
+    /// <param name="builder">The registration.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/>.</param>
+    /// <returns>The same registration.</returns>
+    public static IParallelAgentsBuilder UseMergeApproval<TApprover>(this IParallelAgentsBuilder builder, Action<MergeApprovalOptions>? configure = null)
+        where TApprover : class, IMergeApprover
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<TApprover>();
+        return Step(builder, nameof(UseMergeApproval), c => c.Builder.UseMergeApproval(c.Services.GetRequiredService<TApprover>(), configure));
+    }
+
     /// <summary>Turns conflict forecasting on or off; overrides <see cref="ParallelAgentsOptions.ConflictForecasting"/>.</summary>
     /// <param name="builder">The registration.</param>
     /// <param name="enabled">Whether to forecast.</param>

@@ -31,6 +31,13 @@ internal static class ParallelAgentsConfiguration
         nameof(ParallelAgentsOptions.Model), nameof(ParallelAgentsOptions.ChatClientServiceKey),
         nameof(ParallelAgentsOptions.ConflictForecasting), nameof(ParallelAgentsOptions.CancellationGracePeriod),
         nameof(ParallelAgentsOptions.Retry), nameof(ParallelAgentsOptions.IdleThreshold), nameof(ParallelAgentsOptions.StatusReportInterval),
+        nameof(ParallelAgentsOptions.StateDirectory), nameof(ParallelAgentsOptions.Redaction),
+    ];
+
+    private static readonly string[] RedactionKeys =
+    [
+        nameof(RedactionOptions.SecretValues), nameof(RedactionOptions.SecretVariables),
+        nameof(RedactionOptions.RedactSecretEnvironment), nameof(RedactionOptions.RedactKeyPatterns),
     ];
 
     private static readonly string[] RetryKeys =
@@ -69,6 +76,7 @@ internal static class ParallelAgentsConfiguration
         reader.Bool(nameof(ParallelAgentsOptions.WorktreeIsolation), v => options.WorktreeIsolation = v);
         reader.String(nameof(ParallelAgentsOptions.ReportsDirectory), v => options.ReportsDirectory = v);
         reader.String(nameof(ParallelAgentsOptions.SharedMemoryPath), v => options.SharedMemoryPath = v);
+        reader.String(nameof(ParallelAgentsOptions.StateDirectory), v => options.StateDirectory = v);
         reader.String(nameof(ParallelAgentsOptions.Model), v => options.Model = v);
         reader.String(nameof(ParallelAgentsOptions.ChatClientServiceKey), v => options.ChatClientServiceKey = v);
         reader.Bool(nameof(ParallelAgentsOptions.ConflictForecasting), v => options.ConflictForecasting = v);
@@ -84,6 +92,14 @@ internal static class ParallelAgentsConfiguration
         retry.Duration(nameof(RetryOptions.MaxDelay), v => options.Retry.MaxDelay = v);
         retry.Double(nameof(RetryOptions.BackoffMultiplier), v => options.Retry.BackoffMultiplier = v);
         retry.Bool(nameof(RetryOptions.UseJitter), v => options.Retry.UseJitter = v);
+
+        IConfigurationSection redactionSection = section.GetSection(nameof(ParallelAgentsOptions.Redaction));
+        var redaction = new Reader(redactionSection, options.ConfigurationProblems);
+        redaction.CheckKeys(redactionSection, RedactionKeys);
+        redaction.List(nameof(RedactionOptions.SecretValues), v => options.Redaction.SecretValues.Add(v));
+        redaction.List(nameof(RedactionOptions.SecretVariables), v => options.Redaction.SecretVariables.Add(v));
+        redaction.Bool(nameof(RedactionOptions.RedactSecretEnvironment), v => options.Redaction.RedactSecretEnvironment = v);
+        redaction.Bool(nameof(RedactionOptions.RedactKeyPatterns), v => options.Redaction.RedactKeyPatterns = v);
     }
 
     private sealed class Reader(IConfigurationSection section, List<string> problems)
@@ -108,6 +124,24 @@ internal static class ParallelAgentsConfiguration
             {
                 // An empty value clears the setting (no reports folder, no shared memory file...).
                 set(string.IsNullOrWhiteSpace(value.Value) ? null : value.Value.Trim());
+            }
+        }
+
+        /// <summary>Reads a list (<c>Key:0</c>, <c>Key:1</c>... or, for one item, <c>Key</c> itself), adding each item.</summary>
+        public void List(string key, Action<string> add)
+        {
+            IConfigurationSection list = section.GetSection(key);
+            if (!string.IsNullOrWhiteSpace(list.Value))
+            {
+                add(list.Value.Trim());
+            }
+
+            foreach (IConfigurationSection item in list.GetChildren())
+            {
+                if (!string.IsNullOrWhiteSpace(item.Value))
+                {
+                    add(item.Value.Trim());
+                }
             }
         }
 

@@ -52,6 +52,13 @@ public sealed class ParallelAgentsOptions
     /// <value>The default is <c>reports</c>, relative to the repository. Empty writes no reports.</value>
     public string? ReportsDirectory { get; set; } = "reports";
 
+    /// <summary>The folder where the engine keeps each run's journal, from which
+    /// <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/> finishes a run after a crash or a shutdown
+    /// (<see cref="AgentEngineOptions.StateDirectory"/>).</summary>
+    /// <value>The default, <see langword="null"/>, is <c>.git/parallel-agents</c> in the repository. A relative path is
+    /// taken from the repository's root.</value>
+    public string? StateDirectory { get; set; }
+
     /// <summary>The snapshot file of a file-backed shared memory (<see cref="SharedMemory.File(string, FileSharedMemoryOptions?)"/>),
     /// used when no <see cref="ISharedMemory"/> is registered in the container. Environment variable: <c>SHARED_MEMORY</c>.</summary>
     /// <value>The default, <see langword="null"/>, gives the agents no shared memory unless one is registered. A relative
@@ -91,6 +98,13 @@ public sealed class ParallelAgentsOptions
     /// <c>BaseDelay</c>, <c>MaxDelay</c>, <c>BackoffMultiplier</c>, <c>UseJitter</c>).</summary>
     /// <value>The default retries up to 3 attempts with exponential backoff from 1 second and jitter.</value>
     public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>What the engine redacts from its logs, merge reports, transcripts and status files (section
+    /// <c>ParallelAgents:Redaction</c>: <c>SecretValues</c> and <c>SecretVariables</c> as lists,
+    /// <c>RedactSecretEnvironment</c>, <c>RedactKeyPatterns</c>). Prefer <c>SecretVariables</c> (names) to putting
+    /// secret values in configuration files.</summary>
+    /// <value>The default redacts the host's secret-looking variables and strings that look like API keys.</value>
+    public RedactionOptions Redaction { get; set; } = new();
 
     /// <summary>Problems met while reading the configuration section, reported with the engine's other problems.</summary>
     internal List<string> ConfigurationProblems { get; } = [];

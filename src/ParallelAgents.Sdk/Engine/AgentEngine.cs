@@ -29,9 +29,10 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
     /// and strings that look like API keys. Observers that write files use it.</summary>
-    internal SecretRedactor Redactor { get; } = new([]);
+    internal SecretRedactor Redactor { get; }
     private int _running;
     private Task _runEnded = Task.CompletedTask;
+    private RunExecution? _current;
     private int _disposed;
 
     internal AgentEngine(
@@ -43,8 +44,11 @@ public sealed class AgentEngine : IAsyncDisposable
         ILoggerFactory loggerFactory,
         RepositorySettings? repository = null,
         IReadOnlyList<IAsyncDisposable>? ownedProviders = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        SecretRedactor? redactor = null)
     {
+        Redactor = redactor ?? SecretRedactor.From(options.Redaction);
+        loggerFactory = RedactingLoggerFactory.Wrap(loggerFactory, Redactor);
         _repository = repository;
         _ownedProviders = ownedProviders ?? [];
         _options = options;
@@ -64,6 +68,10 @@ public sealed class AgentEngine : IAsyncDisposable
             text => Redactor.Redact(text)));
     }
 
+    /// <summary>Adds an observer of every later run, called before the run's journal (so that a test can stop a
+    /// process between a step and its journal record).</summary>
+    internal void AddObserver(RunObserver observer) => _observers.Add(observer);
+
     /// <summary>The names of the isolation providers the engine has, in lower case.</summary>
     public IReadOnlyCollection<string> IsolationProviders => _providers.Keys;
 
@@ -72,6 +80,10 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>The most agents the engine runs at once.</summary>
     public int MaxParallelAgents => _options.MaxParallelAgents;
+
+    /// <summary>The full path of the folder where the engine keeps its runs' journals (see
+    /// <see cref="AgentEngineOptions.StateDirectory"/>), or <see langword="null"/> when it keeps none.</summary>
+    public string? StateDirectory => _options.StateDirectory;
 
     /// <summary>Runs every task of <paramref name="plan"/> and returns how each ended.</summary>
     /// <param name="plan">The validated plan to run.</param>
@@ -89,10 +101,96 @@ public sealed class AgentEngine : IAsyncDisposable
 
     /// <summary>Runs <paramref name="plan"/> under <paramref name="runId"/>, given beforehand by
     /// <see cref="CreateRunId(TimeProvider)"/> (the run queue hands it out when a plan is submitted); <see langword="null"/> makes one.</summary>
-    internal async Task<RunResult> RunAsync(TaskPlan plan, string? runId, CancellationToken cancellationToken)
+    internal Task<RunResult> RunAsync(TaskPlan plan, string? runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return RunCoreAsync(plan, runId, resume: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Finishes a run that did not end (its process was killed, or it was cancelled, such as by a host's shutdown) from
+    /// its journal in <see cref="StateDirectory"/>: the plan and everything done are read from there, nothing else is needed.
+    /// </summary>
+    /// <param name="runId">The run's id (<see cref="RunResult.RunId"/>, <see cref="QueuedRun.RunId"/>, or the folder's
+    /// name under <c>runs/</c>).</param>
+    /// <param name="cancellationToken">Cancels the resumed run as <see cref="RunAsync(TaskPlan, CancellationToken)"/>'s
+    /// token does; the run stays resumable.</param>
+    /// <returns>The result of every task of the run: those that ended before keep their state (succeeded tasks are not
+    /// run again and their merges are not made again), the others run now.</returns>
+    /// <remarks>
+    /// <para>Tasks that succeeded, failed or were skipped, and tasks cancelled with <see cref="CancelTaskAsync"/>, stay as
+    /// they ended. Tasks that were running, queued, retrying or cancelled with the run start again; a task's first new
+    /// attempt continues on its branch from its last commit (what an agent had not committed when the process was
+    /// killed is lost; a cancelled agent's work in progress was committed), numbered after the attempts it had
+    /// started, with a fresh retry budget. A merge that moved the main branch but whose journal record was lost is
+    /// found on the main branch (by the run and task named in its commit message) and counts as done.</para>
+    /// <para>Build the engine as the one that started the run was (the same repository, isolation and agent); the
+    /// journal keeps what was done, not how the engine was configured.</para>
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The engine keeps no journals, no journal of that run exists, or
+    /// another run is in progress on this engine.</exception>
+    /// <exception cref="InvalidDataException">The journal is damaged before its last record; the message says where.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public Task<RunResult> ResumeAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        string state = _options.StateDirectory ?? throw new InvalidOperationException(
+            $"This engine keeps no run journals, so it cannot resume run '{runId}': it has no repository and no state directory. " +
+            "Build it as the engine that started the run was, with UseRepository(path) or WithStateDirectory(path).");
+        string path = RunJournal.PathFor(state, runId);
+        if (runId.IndexOfAny(['/', '\\']) >= 0 || runId is "." or ".." || !File.Exists(path))
+        {
+            string runs = Path.Combine(state, "runs");
+            string[] known = Directory.Exists(runs)
+                ? [.. Directory.EnumerateDirectories(runs).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).TakeLast(10)]
+                : [];
+            throw new InvalidOperationException(
+                $"No journal of run '{runId}' is in {runs}; " + (known.Length == 0 ? "no run has a journal there." : $"the latest runs there are {string.Join(", ", known)}."));
+        }
+
+        RunJournalState journal = RunJournalState.Read(path, _logger);
+        return RunCoreAsync(journal.Plan, runId, journal, cancellationToken);
+    }
+
+    /// <summary>Stops the running attempts of a task of the run in progress and starts each again, on its branch: the
+    /// work the stopped attempt had done is committed there first, so the new attempt sees it.</summary>
+    /// <param name="taskId">The task's id.</param>
+    /// <param name="cancellationToken">Stops the waiting; the restart goes on.</param>
+    /// <returns>A task that completes when the stopped attempts have ended and their work is committed (an agent that
+    /// ignores cancellation is waited for). The new attempt is queued by then; it counts as one of the task's attempts.</returns>
+    /// <exception cref="ArgumentException">The run has no such task; the message lists its tasks.</exception>
+    /// <exception cref="InvalidOperationException">No run is in progress, or the task has ended or has no attempt running.</exception>
+    public Task RestartTaskAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        return CurrentRun(taskId, "restart").RestartTask(taskId).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels one task of the run in progress while the rest goes on: the task ends
+    /// <see cref="TaskState.Cancelled"/>, its running agents are stopped and their work in progress is committed on their
+    /// branches, the tasks that depend on it are skipped, and the others go on. A resumed run leaves it cancelled.</summary>
+    /// <param name="taskId">The task's id.</param>
+    /// <param name="cancellationToken">Stops the waiting; the cancellation goes on.</param>
+    /// <returns>A task that completes when the task's agents have stopped and their work is committed.</returns>
+    /// <exception cref="ArgumentException">The run has no such task; the message lists its tasks.</exception>
+    /// <exception cref="InvalidOperationException">No run is in progress, or the task has already ended.</exception>
+    public Task CancelTaskAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        return CurrentRun(taskId, "cancel").CancelTask(taskId).WaitAsync(cancellationToken);
+    }
+
+    private RunExecution CurrentRun(string taskId, string what)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Volatile.Read(ref _current) ?? throw new InvalidOperationException(
+            $"No run is in progress on this engine, so task '{taskId}' cannot be {what}ed; {what} tasks while RunAsync or ResumeAsync runs.");
+    }
+
+    private async Task<RunResult> RunCoreAsync(TaskPlan plan, string? runId, RunJournalState? resume, CancellationToken cancellationToken)
+    {
         IIsolationProvider?[] providers = ResolveProviders(plan);
         if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
         {
@@ -109,14 +207,19 @@ public sealed class AgentEngine : IAsyncDisposable
             // nothing at any level has no use for a scope.
             using IDisposable? runScope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new RunScope(runId)) : null;
             List<IIsolationProviderLifecycle> started = await StartProvidersAsync(runId, providers, linked.Token).ConfigureAwait(false);
+            RunJournal? journal = null;
             try
             {
+                journal = OpenJournal(runId, resume);
                 var execution = new RunExecution(runId, plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository,
-                    CompositeRunObserver.Create(_observers));
+                    CompositeRunObserver.Create(journal is null ? _observers : [.. _observers, journal]), journal, resume);
+                Volatile.Write(ref _current, execution);
                 return await execution.RunAsync(linked.Token).ConfigureAwait(false);
             }
             finally
             {
+                Volatile.Write(ref _current, null);
+                journal?.Dispose();
                 await EndProvidersAsync(runId, started).ConfigureAwait(false);
             }
         }
@@ -170,6 +273,73 @@ public sealed class AgentEngine : IAsyncDisposable
         for (int i = _ownedProviders.Count - 1; i >= 0; i--)
         {
             await _ownedProviders[i].DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The run's journal: a new one, or for a resumed run its own, once the merges its journal missed are
+    /// found on the main branch and written down.</summary>
+    private RunJournal? OpenJournal(string runId, RunJournalState? resume)
+    {
+        if (_options.StateDirectory is not { } state)
+        {
+            return null;
+        }
+
+        if (resume is null)
+        {
+            return RunJournal.Create(state, runId, _logger, Redactor);
+        }
+
+        var journal = RunJournal.Append(resume.Path, resume.ValidLength, _logger, Redactor);
+        try
+        {
+            RecoverMerges(resume, journal);
+        }
+        catch
+        {
+            journal.Dispose();
+            throw;
+        }
+
+        int done = resume.Tasks.Count(t => t.IsDone);
+        JournalLog.Resuming(_logger, runId, resume.Path, done, resume.Tasks.Length - done);
+        return journal;
+    }
+
+    /// <summary>A task whose merge reached the main branch succeeded, even when the process died before the journal
+    /// said so: after the merge, only bookkeeping was left.</summary>
+    private void RecoverMerges(RunJournalState resume, RunJournal journal)
+    {
+        Dictionary<string, (string Commit, string? Branch)> onMain = _repository is null
+            ? []
+            : MergedOnMain.Find(_repository.Merge.RepositoryPath, _repository.Merge.MainBranch, resume.RunId, resume.BaseRevision);
+        DateTimeOffset now = _time.GetUtcNow();
+        for (int i = 0; i < resume.Tasks.Length; i++)
+        {
+            JournaledTask task = resume.Tasks[i];
+            if (task.IsDone)
+            {
+                continue;
+            }
+
+            if (task.Merge is null && onMain.TryGetValue(task.TaskId, out (string Commit, string? Branch) found))
+            {
+                string commit = found.Commit;
+                string branch = found.Branch ?? $"(the branch of task {task.TaskId})";
+                JournalLog.MergeRecovered(_logger, resume.RunId, task.TaskId, _repository!.Merge.MainBranch, commit);
+                journal.MergeRecovered(task.TaskId, branch, commit, now);
+                task.Merge = new MergeResult { TaskId = task.TaskId, Branch = branch, Status = MergeStatus.Merged, MergedCommit = commit, CompletedAt = now,
+                    Message = "Merged before the process stopped; found on the main branch when the run resumed." };
+            }
+
+            if (task.Merge is not null)
+            {
+                const string reason = "merged before the process stopped";
+                task.State = TaskState.Succeeded;
+                task.Reason = null;
+                task.CompletedAt = now;
+                journal.TaskEnded(resume.Plan.Tasks[i], i, TaskState.Succeeded, reason, now);
+            }
         }
     }
 

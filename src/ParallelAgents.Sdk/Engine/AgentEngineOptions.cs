@@ -40,6 +40,20 @@ public sealed class AgentEngineOptions
     /// the builder from the repository and <see cref="ParallelAgentsBuilder.WithReportsDirectory(string?)"/>.</summary>
     internal string? ReportsPath { get; set; }
 
+    /// <summary>The folder where the engine keeps the state of its runs: one journal per run, in
+    /// <c>runs/&lt;run-id&gt;/journal.jsonl</c>, from which <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/>
+    /// finishes a run after a crash. A relative path is taken from the repository's folder (or, without a repository,
+    /// from the current directory when the engine is built).</summary>
+    /// <value>The default, <see langword="null"/>, is <c>.git/parallel-agents</c> in the repository given to
+    /// <see cref="ParallelAgentsBuilder.UseRepository(string, string)"/> (the common git folder, shared by its
+    /// worktrees, and never committed); an engine without a repository then keeps no journal.</value>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>What the engine redacts from its logs, merge reports, transcripts and status files.</summary>
+    /// <value>The default redacts the host's secret-looking variables and strings that look like API keys; add the
+    /// values or variable names of further secrets.</value>
+    public RedactionOptions Redaction { get; set; } = new();
+
     internal const int MaxParallelAgentsLimit = 1024;
 
     internal void Validate(List<string> problems)
@@ -74,6 +88,20 @@ public sealed class AgentEngineOptions
             problems.Add("DefaultIsolation must name an isolation, such as 'worktree'.");
         }
 
+        if (StateDirectory is not null && string.IsNullOrWhiteSpace(StateDirectory))
+        {
+            problems.Add("StateDirectory must name a folder, or be null for .git/parallel-agents in the repository.");
+        }
+
+        if (Redaction is null)
+        {
+            problems.Add("Redaction must not be null; use new RedactionOptions().");
+        }
+        else
+        {
+            Redaction.Validate(problems);
+        }
+
         if (Retry is null)
         {
             problems.Add("Retry must not be null.");
@@ -88,6 +116,7 @@ public sealed class AgentEngineOptions
     {
         var copy = (AgentEngineOptions)MemberwiseClone();
         copy.Retry = Retry.Clone();
+        copy.Redaction = Redaction.Clone();
         return copy;
     }
 }

@@ -76,6 +76,14 @@ internal sealed class CompositeRunObserver(RunObserver[] observers) : RunObserve
         }
     }
 
+    public override void ReviewDecided(AgentTask task, string branch, ReviewDecision decision)
+    {
+        foreach (RunObserver o in observers)
+        {
+            o.ReviewDecided(task, branch, decision);
+        }
+    }
+
     public override void ConflictForecast(ConflictForecast forecast, bool cleared)
     {
         foreach (RunObserver o in observers)

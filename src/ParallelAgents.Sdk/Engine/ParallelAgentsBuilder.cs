@@ -40,6 +40,8 @@ public sealed class ParallelAgentsBuilder
     private Action<WorktreeIsolationOptions>? _worktreeConfiguration;
     private bool _useWorktrees;
     private bool _forecastConflicts = true;
+    private IMergeApprover? _approver;
+    private Action<MergeApprovalOptions>? _approvalConfiguration;
     private bool _built;
 
     /// <summary>Has the engine's tasks done by <paramref name="agent"/>.</summary>
@@ -174,6 +176,35 @@ public sealed class ParallelAgentsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Has every succeeded task's branch reviewed before it is merged: the merge, and so the tasks that depend on the
+    /// task, wait for <paramref name="approver"/>'s decision. It is handed the diff against the main branch, the files
+    /// changed, the task's checks' results and the conflicts forecast for the task, and answers approve (the branch
+    /// is merged), reject (the branch stays, the task ends <see cref="TaskState.Rejected"/> and its dependents are
+    /// skipped) or re-run with feedback (the agent works again on its branch, then the review repeats; each re-run is
+    /// one of the task's attempts). Decisions go into the merge reports and the run journal.
+    /// </summary>
+    /// <param name="approver">Who decides, such as a <see cref="DelegateMergeApprover"/>.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/> (checks, diff size).</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMergeApproval(IMergeApprover approver, Action<MergeApprovalOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(approver);
+        ThrowIfBuilt();
+        _approver = approver;
+        _approvalConfiguration = configure;
+        return this;
+    }
+
+    /// <summary>Has every succeeded task's branch reviewed by a delegate before it is merged (see
+    /// <see cref="UseMergeApproval(IMergeApprover, Action{MergeApprovalOptions}?)"/>).</summary>
+    /// <param name="review">Decides about one branch.</param>
+    /// <param name="configure">Changes the <see cref="MergeApprovalOptions"/>.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder UseMergeApproval(
+        Func<MergeReview, CancellationToken, ValueTask<ReviewDecision>> review, Action<MergeApprovalOptions>? configure = null) =>
+        UseMergeApproval(new DelegateMergeApprover(review), configure);
+
     /// <summary>Turns conflict forecasting on or off: while agents work, each commit is merged in memory with the main
     /// branch and every other running task's branch, and predicted conflicts are published as
     /// <see cref="AgentEventKind.ConflictPredicted"/> events and under <c>conflicts/predicted/</c> in the shared memory.</summary>
@@ -198,6 +229,18 @@ public sealed class ParallelAgentsBuilder
         ThrowIfBuilt();
         _reportsDirectory = path;
         _reportsDirectorySet = true;
+        return this;
+    }
+
+    /// <summary>Sets the folder where the engine keeps each run's journal (<see cref="AgentEngineOptions.StateDirectory"/>),
+    /// from which <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/> finishes a run after a crash.</summary>
+    /// <param name="path">The folder, relative to the repository unless absolute. The default, <see langword="null"/>,
+    /// is <c>.git/parallel-agents</c> in the repository; without a repository, no journal is kept unless a folder is set.</param>
+    /// <returns>This builder.</returns>
+    public ParallelAgentsBuilder WithStateDirectory(string? path)
+    {
+        ThrowIfBuilt();
+        _options.StateDirectory = path;
         return this;
     }
 
@@ -304,7 +347,13 @@ public sealed class ParallelAgentsBuilder
     {
         ThrowIfBuilt();
         var problems = new List<string>(earlierProblems);
-        IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems);
+        // Made first, so that transcripts, merge reports and every logger the engine hands out redact the same secrets;
+        // invalid lists are reported by the options' validation below.
+        SecretRedactor redactor = _options.Redaction is { SecretValues: not null, SecretVariables: not null } redaction
+            ? SecretRedactor.From(redaction)
+            : SecretRedactor.PatternsOnly;
+        ILoggerFactory logging = RedactingLoggerFactory.Wrap(_loggerFactory, redactor);
+        IAgent? agent = _agent ?? ChatClientAgentFromOptions(problems, redactor);
         if (agent is null && _chatClient is null && MissingAgentProblem is not "")
         {
             problems.Add(MissingAgentProblem ??
@@ -335,17 +384,29 @@ public sealed class ParallelAgentsBuilder
         }
 
         WorktreeIsolationOptions? worktreeOptions = _useWorktrees ? BuildWorktreeOptions(problems) : null;
-        MergeOptions? mergeOptions = _repositoryPath is null ? null : BuildMergeOptions(worktreeOptions, problems);
+        MergeOptions? mergeOptions = _repositoryPath is null ? null : BuildMergeOptions(worktreeOptions, problems, logging, redactor);
         if (_repositoryPath is null && (_mergeConfiguration.Count > 0 || _resolvers.Count > 0))
         {
             problems.Add("Merging and conflict resolvers need a repository: call UseRepository(path, mainBranch) as well.");
+        }
+
+        MergeApprovalOptions? approval = null;
+        if (_approver is not null)
+        {
+            approval = new MergeApprovalOptions();
+            _approvalConfiguration?.Invoke(approval);
+            approval.Validate(problems);
+            if (_repositoryPath is null)
+            {
+                problems.Add("Merge approval reviews branches before they are merged, so it needs a repository: call UseRepository(path, mainBranch) as well.");
+            }
         }
 
         var ownedContext = new OwnedIsolationContext
         {
             RepositoryPath = _repositoryPath,
             MainBranch = _mainBranch,
-            LoggerFactory = _loggerFactory,
+            LoggerFactory = logging,
             TimeProvider = _timeProvider,
             WorktreeOptions = worktreeOptions,
         };
@@ -364,7 +425,7 @@ public sealed class ParallelAgentsBuilder
         {
             try
             {
-                worktrees = new WorktreeIsolationProvider(worktreeOptions, _loggerFactory, _timeProvider);
+                worktrees = new WorktreeIsolationProvider(worktreeOptions, logging, _timeProvider);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
             {
@@ -412,11 +473,16 @@ public sealed class ParallelAgentsBuilder
             Resolvers = _resolvers.Count > 0 ? [.. _resolvers] : [new RerunAgentResolver(), new ReportOnlyResolver()],
             ForecastConflicts = _forecastConflicts,
             Worktrees = worktrees,
+            Approver = _approver,
+            Approval = approval?.Clone() ?? new MergeApprovalOptions(),
+            DefaultMaxAttempts = _options.Retry.MaxAttempts,
         };
 
         _built = true;
         _options.ReportsPath = ReportsPath(mergeOptions);
-        return new AgentEngine(_options.Clone(), agent!, providers, _memory, _timeProvider, _loggerFactory, repository, owned, _meterFactory);
+        AgentEngineOptions engineOptions = _options.Clone();
+        engineOptions.StateDirectory = RunStateDirectory.Resolve(_options.StateDirectory, _repositoryPath);
+        return new AgentEngine(engineOptions, agent!, providers, _memory, _timeProvider, logging, repository, owned, _meterFactory, redactor);
     }
 
     /// <summary>Where status and run reports go: beside the merge reports when there is a repository; without one, the
@@ -434,7 +500,7 @@ public sealed class ParallelAgentsBuilder
         return _reportsDirectorySet && _reportsDirectory is not null ? Path.GetFullPath(_reportsDirectory) : null;
     }
 
-    private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems)
+    private ChatClientAgent? ChatClientAgentFromOptions(List<string> problems, SecretRedactor redactor)
     {
         if (_chatClient is null)
         {
@@ -447,6 +513,15 @@ public sealed class ParallelAgentsBuilder
         if (_repositoryPath is not null && _reportsDirectory is not null && options.TranscriptDirectory == defaultTranscripts)
         {
             options.TranscriptDirectory = Path.Combine(Path.GetFullPath(_reportsDirectory, Path.GetFullPath(_repositoryPath)), "agents");
+        }
+
+        foreach (string secret in redactor.Secrets)
+        {
+            // The engine's secrets are the transcripts' too; the key patterns apply to transcripts anyway.
+            if (options.SecretValues is { } values && !values.Contains(secret))
+            {
+                values.Add(secret);
+            }
         }
 
         try
@@ -475,10 +550,12 @@ public sealed class ParallelAgentsBuilder
         return problems.Count == before ? options : null;
     }
 
-    private MergeOptions? BuildMergeOptions(WorktreeIsolationOptions? worktreeOptions, List<string> problems)
+    private MergeOptions? BuildMergeOptions(WorktreeIsolationOptions? worktreeOptions, List<string> problems, ILoggerFactory logging, SecretRedactor redactor)
     {
         var options = new MergeOptions
         {
+            LoggerFactory = logging,
+            Redactor = redactor,
             RepositoryPath = _repositoryPath!,
             MainBranch = _mainBranch,
             ReportsDirectory = _reportsDirectory,
@@ -499,6 +576,12 @@ public sealed class ParallelAgentsBuilder
         if (_reportsDirectorySet)
         {
             options.ReportsDirectory = _reportsDirectory;
+        }
+
+        if (options.LoggerFactory is not null)
+        {
+            // A factory set in UseMerging redacts as the engine's does.
+            options.LoggerFactory = RedactingLoggerFactory.Wrap(options.LoggerFactory, redactor);
         }
 
         int before = problems.Count;

@@ -10,6 +10,15 @@ internal sealed class RepositorySettings
 
     public bool ForecastConflicts { get; init; } = true;
 
+    /// <summary>Who reviews each branch before it is merged; <see langword="null"/> merges without review.</summary>
+    public IMergeApprover? Approver { get; init; }
+
+    public MergeApprovalOptions Approval { get; init; } = new();
+
+    /// <summary>The attempts a task has when its plan does not say (<see cref="RetryOptions.MaxAttempts"/>); reviewers'
+    /// re-runs count against them.</summary>
+    public int DefaultMaxAttempts { get; init; } = 3;
+
     /// <summary>The engine's own worktree provider, swept of dead runs' leftovers when a run starts.</summary>
     public WorktreeIsolationProvider? Worktrees { get; init; }
 }

@@ -32,6 +32,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     private readonly string _runBase;
     private readonly int[] _mergeClaims;
     private readonly int[] _reruns;
+    private readonly string?[] _rejections;
     private readonly int[] _planPositions;
     private readonly List<MergeResult> _merges = [];
     private readonly object _mergesGate = new();
@@ -54,6 +55,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         _runBase = runBase;
         _mergeClaims = new int[plan.Tasks.Count];
         _reruns = new int[plan.Tasks.Count];
+        _rejections = new string?[plan.Tasks.Count];
         _planPositions = new int[plan.Tasks.Count];
         int position = 0;
         foreach (int index in plan.Graph.TopologicalOrder)
@@ -72,10 +74,11 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     public string MainBranch => _settings.Merge.MainBranch;
 
     /// <summary>Opens the repository for one run: sweeps the worktrees of dead runs, records where the main branch
-    /// stands, and makes the run's merger (with the plan's <c>verify</c> commands).</summary>
+    /// stands (or, for a resumed run, where it stood when the run first started: <paramref name="runBase"/>), and makes
+    /// the run's merger (with the plan's <c>verify</c> commands).</summary>
     public static async Task<RepositoryWorkflow> StartAsync(
         string runId, TaskPlan plan, RepositorySettings settings, IAgent agent, IIsolationProvider?[] providers, ISharedMemory? memory,
-        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, CancellationToken cancellationToken)
+        EventHub events, TimeProvider time, ILogger logger, RunObserver? observer, string? runBase, CancellationToken cancellationToken)
     {
         if (settings.Worktrees is { } worktrees)
         {
@@ -102,10 +105,9 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         var merger = new BranchMerger(options);
-        string runBase;
         try
         {
-            runBase = ReadMainTip(merger.RepositoryPath, options.MainBranch);
+            runBase ??= ReadMainTip(merger.RepositoryPath, options.MainBranch);
         }
         catch
         {
@@ -114,6 +116,18 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         return new RepositoryWorkflow(runId, plan, settings, agent, providers, memory, events, time, logger, observer, merger, runBase);
+    }
+
+    /// <summary>Where the main branch stood when the run started.</summary>
+    public string RunBase => _runBase;
+
+    /// <summary>Adds the merges a resumed run made before the process stopped, so that the run's result lists them.</summary>
+    public void SeedMerges(IEnumerable<MergeResult> merges)
+    {
+        lock (_mergesGate)
+        {
+            _merges.AddRange(merges);
+        }
     }
 
     /// <summary>Every merge of this run so far, in the order they ended.</summary>
@@ -127,6 +141,10 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Why a task's branch was rejected in review, or <see langword="null"/> when it was not: the task then
+    /// ends <see cref="TaskState.Rejected"/> rather than failed.</summary>
+    public string? RejectionReason(int taskIndex) => Volatile.Read(ref _rejections[taskIndex]);
 
     /// <summary>Where a task's workspace starts: the main branch at the run's start for a task without dependencies;
     /// the main branch now, with its dependencies merged, for the others.</summary>
@@ -204,7 +222,13 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
                 : outcome;
         }
 
-        await UntrackAsync(task, context.Lane).ConfigureAwait(false);
+        // Under review the branch stays tracked until the review ends, so that the commits of re-runs are forecast too.
+        bool review = _settings.Approver is not null;
+        if (!review || !succeeded || cancellationToken.IsCancellationRequested)
+        {
+            await UntrackAsync(task, context.Lane).ConfigureAwait(false);
+        }
+
         if (!succeeded || cancellationToken.IsCancellationRequested)
         {
             return outcome;
@@ -213,12 +237,39 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         // With several agents on one task, only the first to succeed is merged; the others are stopped as losers.
         if (Interlocked.CompareExchange(ref _mergeClaims[taskIndex], 1, 0) != 0)
         {
+            if (review)
+            {
+                await UntrackAsync(task, context.Lane).ConfigureAwait(false);
+            }
+
             return AgentOutcome.Failure("another agent on this task succeeded first; this attempt's work stays on its branch " + branch, usage: outcome!.Usage);
         }
 
         if (siblings is not null)
         {
             await siblings.CancelAsync().ConfigureAwait(false);
+        }
+
+        ReviewDecision? approval = null;
+        if (review)
+        {
+            ReviewResult reviewed;
+            try
+            {
+                reviewed = await ReviewAsync(taskIndex, context, workspace, outcome!, branch, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await UntrackAsync(task, context.Lane).ConfigureAwait(false);
+            }
+
+            if (reviewed.Approval is null)
+            {
+                return reviewed.Outcome;
+            }
+
+            outcome = reviewed.Outcome;
+            approval = reviewed.Approval;
         }
 
         MergeResult merge;
@@ -234,6 +285,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
                 RerunAgentAsync = (instructions, ct) => RerunAsync(taskIndex, branch, instructions, context.Attempt, ct),
                 Memory = _memory,
                 Plan = _plan,
+                Review = approval,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -263,6 +315,164 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         return AgentOutcome.Failure(
             $"its work is on branch '{branch}' but did not reach '{MainBranch}' ({Describe(merge.Status)}): {merge.Message}{where}", usage: outcome!.Usage);
     }
+
+    /// <summary>
+    /// Asks the approver about the branch until it approves or rejects it; a re-run it asks for runs the agent again in
+    /// the same workspace, on the same branch, with the feedback as its previous error, while attempts are left.
+    /// </summary>
+    /// <returns>The approval and the outcome of the work approved (the last re-run's); or no approval and the attempt's
+    /// failure: rejected (the task then ends <see cref="TaskState.Rejected"/>), a failed re-run, or a failed review.</returns>
+    private async ValueTask<ReviewResult> ReviewAsync(
+        int taskIndex, AgentContext context, IAgentWorkspace workspace, AgentOutcome outcome, string branch, CancellationToken cancellationToken)
+    {
+        AgentTask task = context.Task;
+        int maxAttempts = task.MaxAttempts ?? _settings.DefaultMaxAttempts;
+        int attempt = context.Attempt;
+        var decisions = new List<ReviewDecision>();
+        for (int round = 1; ; round++)
+        {
+            MergeReview review;
+            ReviewDecision decision;
+            try
+            {
+                review = await PrepareReviewAsync(context, workspace, branch, attempt, round, outcome, decisions, cancellationToken).ConfigureAwait(false);
+                ReviewLog.Waiting(_logger, task.Id, branch, review.HeadCommit, round);
+                decision = await _settings.Approver!.ReviewAsync(review, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"{_settings.Approver.GetType().Name}.ReviewAsync returned no decision; return ReviewDecision.Approve(), Reject(reason) or Rerun(feedback).");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                ReviewLog.Failed(_logger, task.Id, branch, ex);
+                return new ReviewResult(null, AgentOutcome.Failure(
+                    $"the review of branch '{branch}' failed: {ex.Message} The work stays on '{branch}'; it was not merged.", usage: outcome.Usage));
+            }
+
+            decisions.Add(decision);
+            _observer?.ReviewDecided(task, branch, decision);
+            ReviewLog.Decided(_logger, task.Id, branch, decision);
+            if (decision.Kind == ReviewDecisionKind.Approved)
+            {
+                return new ReviewResult(decision, outcome);
+            }
+
+            if (decision.Kind == ReviewDecisionKind.RerunRequested && attempt < maxAttempts)
+            {
+                attempt = context.Attempt + Interlocked.Increment(ref _reruns[taskIndex]);
+                AgentOutcome rerun = await RunAgainAsync(context, workspace, attempt, decision.Reason!, cancellationToken).ConfigureAwait(false);
+                if (!rerun.Succeeded)
+                {
+                    // Not transient: a retry would start over from the main branch and lose the reviewer's thread.
+                    return new ReviewResult(null, AgentOutcome.Failure(
+                        $"the re-run asked for in review failed: {rerun.Error ?? "no reason given"} The work stays on '{branch}'.", usage: rerun.Usage));
+                }
+
+                outcome = rerun;
+                continue;
+            }
+
+            string reason = decision.Kind == ReviewDecisionKind.Rejected
+                ? decision.Reason!
+                : $"changes were asked for after the last of the task's {maxAttempts} attempts: {decision.Reason}";
+            return new ReviewResult(null, Reject(taskIndex, task, branch, reason, decision, review, outcome));
+        }
+    }
+
+    private async ValueTask<MergeReview> PrepareReviewAsync(
+        AgentContext context, IAgentWorkspace workspace, string branch, int attempt, int round, AgentOutcome outcome,
+        List<ReviewDecision> decisions, CancellationToken cancellationToken)
+    {
+        AgentTask task = context.Task;
+        MergeApprovalOptions options = _settings.Approval;
+        ReviewDiff diff = ReviewDiff.Compute(_merger.RepositoryPath, MainBranch, branch, options.MaxDiffChars);
+        var checks = new List<ReviewCheck>();
+        if (options.RunChecks)
+        {
+            foreach (string check in task.Checks)
+            {
+                CommandResult result = await workspace.ExecuteAsync(
+                    new CommandRequest { Command = check, Timeout = options.CheckTimeout, MaxOutputChars = options.MaxCheckOutputChars }, cancellationToken)
+                    .ConfigureAwait(false);
+                string output = result.TimedOut ? result.Output + $"\n(killed after {options.CheckTimeout})" : result.Output;
+                checks.Add(new ReviewCheck(check, result.Succeeded, result.ExitCode, _settings.Merge.Redactor.Redact(output)));
+            }
+        }
+
+        string trackedId = TrackedId(task, context.Lane);
+        IReadOnlyList<ConflictForecast> forecasts = _forecaster is null
+            ? []
+            : [.. _forecaster.Current.Where(f => f.TaskId == trackedId || f.OtherTaskId == trackedId)];
+        return new MergeReview
+        {
+            RunId = _runId,
+            Task = task,
+            Attempt = attempt,
+            Round = round,
+            Branch = branch,
+            MainBranch = MainBranch,
+            HeadCommit = diff.HeadCommit,
+            BaseCommit = diff.BaseCommit,
+            Diff = diff.Text,
+            DiffTruncated = diff.Truncated,
+            Files = diff.Files,
+            Checks = checks,
+            ForecastConflicts = forecasts,
+            SuspectedSecrets = diff.SuspectedSecrets,
+            Summary = outcome.Summary,
+            PreviousDecisions = [.. decisions],
+        };
+    }
+
+    /// <summary>The agent again, in the workspace the review saw, with the reviewer's feedback; its work is committed
+    /// on the same branch whatever the outcome.</summary>
+    private async ValueTask<AgentOutcome> RunAgainAsync(AgentContext context, IAgentWorkspace workspace, int attempt, string feedback, CancellationToken cancellationToken)
+    {
+        var again = new AgentContext
+        {
+            RunId = context.RunId,
+            Task = context.Task,
+            Attempt = attempt,
+            Lane = context.Lane,
+            Workspace = workspace,
+            Memory = context.Memory,
+            Dependencies = context.Dependencies,
+            PreviousError = "A reviewer asked for changes before your work is merged: " + feedback,
+            Logger = context.Logger,
+            Progress = context.Progress,
+        };
+        AgentOutcome outcome;
+        try
+        {
+            outcome = await _agent.RunAsync(again, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            outcome = AgentOutcome.Failure($"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        string message = outcome.Succeeded
+            ? $"{context.Task.Id}: {FirstLine(outcome.Summary) ?? "changes asked for in review"}"
+            : $"{context.Task.Id}: work in progress after the re-run asked for in review ({FirstLine(outcome.Error) ?? "stopped"})";
+        // Not cancellable: a cancelled run still keeps what its agents wrote.
+        await workspace.CommitAsync(message, CancellationToken.None).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private AgentOutcome Reject(int taskIndex, AgentTask task, string branch, string reason, ReviewDecision decision, MergeReview review, AgentOutcome outcome)
+    {
+        string message = $"rejected in review: {reason}. The work stays on '{branch}'; it was not merged into '{MainBranch}'.";
+        Volatile.Write(ref _rejections[taskIndex], message);
+        MergeResult merge = _merger.Rejected(
+            new MergeRequest { RunId = _runId, Task = task, Branch = branch, PlanPosition = _planPositions[taskIndex], Review = decision },
+            message, review.HeadCommit, review.BaseCommit, [.. review.Files.Select(f => f.Path)]);
+        Record(merge);
+        _observer?.MergeEnded(task, merge);
+        ReviewLog.TaskRejected(_logger, task.Id, reason);
+        Publish(AgentEventKind.MergeFailed, task.Id, merge: merge, message: merge.Message);
+        return AgentOutcome.Failure(message, usage: outcome.Usage);
+    }
+
+    /// <summary>How a review ended: the approval, or none and the attempt's failure.</summary>
+    private readonly record struct ReviewResult(ReviewDecision? Approval, AgentOutcome Outcome);
 
     /// <summary>Writes the run's merge summary and releases the repository.</summary>
     public async ValueTask<string?> CompleteAsync()

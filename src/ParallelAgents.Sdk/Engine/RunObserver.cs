@@ -70,6 +70,12 @@ internal abstract class RunObserver
     {
     }
 
+    /// <summary>A reviewer (<see cref="IMergeApprover"/>) decided about a task's branch before its merge: approved,
+    /// rejected, or a re-run asked for (then another decision follows).</summary>
+    public virtual void ReviewDecided(AgentTask task, string branch, ReviewDecision decision)
+    {
+    }
+
     /// <summary>A conflict was predicted (<paramref name="cleared"/> false) or a prediction cleared.</summary>
     public virtual void ConflictForecast(ConflictForecast forecast, bool cleared)
     {

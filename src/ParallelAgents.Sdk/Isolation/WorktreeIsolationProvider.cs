@@ -323,6 +323,13 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
                 baseId = origin.BaseCommit;
                 WorktreeLog.BranchContinued(_logger, request.Task.Id, request.Attempt, branch, start);
             }
+            else if (tip is not null && BaseOfRunOnBranch(repo, refName, request.RunId) is { } resumedBase)
+            {
+                // The same run, resumed by another process (AgentEngine.ResumeAsync): its work on the branch goes on.
+                start = tip.Sha;
+                baseId = resumedBase;
+                WorktreeLog.BranchContinued(_logger, request.Task.Id, request.Attempt, branch, start);
+            }
             else if (tip is not null && (tip.Sha == baseId || repo.ObjectDatabase.FindMergeBase(tip, baseCommit)?.Sha == tip.Sha))
             {
                 // Everything on the branch is already in the base: moving it loses no commit.
@@ -407,6 +414,28 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
         return commit ?? throw new InvalidOperationException(request.BaseRevision is null
             ? $"The base branch '{_baseBranch}' does not exist in {RepositoryRoot}; create it (git branch {_baseBranch}) or set WorktreeIsolationOptions.BaseBranch to an existing branch."
             : $"The base revision '{revision}' of task '{request.Task.Id}' names no commit in {RepositoryRoot}; pass a commit id or branch name that exists.");
+    }
+
+    /// <summary>The base the branch was started from when the last run to start a task on it is
+    /// <paramref name="runId"/>, read from the branch's reflog (this provider writes who started it and from where);
+    /// otherwise <see langword="null"/>.</summary>
+    private static string? BaseOfRunOnBranch(Repository repo, string refName, string runId)
+    {
+        const string Prefix = "parallel-agents: run ";
+        foreach (ReflogEntry entry in repo.Refs.Log(refName))
+        {
+            string? message = entry.Message;
+            if (message is null || !message.StartsWith(Prefix, StringComparison.Ordinal) || !message.Contains(" starts task ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // The newest start decides: a later run that took the branch over owns it now.
+            int at = message.LastIndexOf(" at ", StringComparison.Ordinal);
+            return message.AsSpan(Prefix.Length).StartsWith(runId + " ", StringComparison.Ordinal) && at > 0 ? message[(at + 4)..].Trim() : null;
+        }
+
+        return null;
     }
 
     private static string BackupName(Repository repo, string branch, string runId)

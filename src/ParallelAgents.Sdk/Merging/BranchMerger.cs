@@ -658,6 +658,20 @@ public sealed class BranchMerger : IAsyncDisposable
             $"'{_options.MainBranch}' and '{request.Branch}' are unchanged; the report's manual_steps finish the merge by hand.";
     }
 
+    /// <summary>Records a branch rejected in review: its result and report say so, and nothing is merged.</summary>
+    internal MergeResult Rejected(MergeRequest request, string message, string headCommit, string? baseCommit, IReadOnlyList<string> files)
+    {
+        var outcome = new Outcome(request)
+        {
+            Status = MergeStatus.Rejected,
+            Message = message,
+            Theirs = headCommit,
+            Base = baseCommit,
+            Files = files,
+        };
+        return Finish(outcome, _options.TimeProvider.GetTimestamp());
+    }
+
     private MergeResult Skipped(string runId, string taskId, string branch, string message)
     {
         var outcome = new Outcome(new MergeRequest { RunId = runId, Task = new AgentTask { Id = taskId, Instructions = "-" }, Branch = branch })
@@ -672,6 +686,15 @@ public sealed class BranchMerger : IAsyncDisposable
     {
         DateTimeOffset now = _options.TimeProvider.GetUtcNow();
         TimeSpan duration = _options.TimeProvider.GetElapsedTime(started);
+        SecretRedactor redactor = _options.Redactor;
+        outcome.Message = redactor.RedactOrNull(outcome.Message);
+        outcome.VerifyCommand = redactor.RedactOrNull(outcome.VerifyCommand);
+        outcome.VerifyOutput = redactor.RedactOrNull(outcome.VerifyOutput);
+        for (int i = 0; i < outcome.Attempts.Count; i++)
+        {
+            outcome.Attempts[i] = redactor.Redact(outcome.Attempts[i]);
+        }
+
         MergeResult Build(string? reportPath) => new()
         {
             TaskId = outcome.Request.Task.Id,
@@ -692,6 +715,7 @@ public sealed class BranchMerger : IAsyncDisposable
             VerifyCommand = outcome.VerifyCommand,
             VerifyOutput = outcome.VerifyOutput,
             ReportPath = reportPath,
+            Review = outcome.Request.Review,
             CompletedAt = now,
             Duration = duration,
         };

@@ -73,6 +73,10 @@ public sealed class MergeOptions
     /// <value>The default is <see cref="Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance"/>.</value>
     public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
+    /// <summary>What is redacted from reports and results (verify output, messages, resolvers' answers): the engine
+    /// sets its own; a merger made on its own redacts strings that look like API keys.</summary>
+    internal SecretRedactor Redactor { get; set; } = SecretRedactor.PatternsOnly;
+
     /// <summary>Where timestamps of commits and reports come from.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -189,6 +193,7 @@ public sealed class MergeOptions
             MaxMainBranchRetries = MaxMainBranchRetries,
             TimeProvider = TimeProvider,
             LoggerFactory = LoggerFactory,
+            Redactor = Redactor,
             CommandEnvironment = CommandEnvironment.Clone(),
         };
         foreach (string command in VerifyCommands)

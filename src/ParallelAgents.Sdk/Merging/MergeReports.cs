@@ -21,6 +21,7 @@ internal static class MergeReports
         MergeStatus.Conflict => "conflict",
         MergeStatus.VerifyFailed => "verify_failed",
         MergeStatus.Skipped => "skipped",
+        MergeStatus.Rejected => "rejected",
         _ => status.ToString().ToLowerInvariant(),
     };
 
@@ -106,6 +107,16 @@ internal static class MergeReports
                 json.WriteEndObject();
             }
 
+            if (result.Review is { } review)
+            {
+                // Only with a review, so that reports of engines without one keep their shape.
+                json.WriteStartObject("review");
+                json.WriteString("decision", ReviewName(review.Kind));
+                json.WriteString("reason", review.Reason);
+                json.WriteString("reviewer", review.Reviewer);
+                json.WriteEndObject();
+            }
+
             json.WriteBoolean("working_tree_updated", result.WorkingTreeUpdated);
             json.WriteString("working_tree_left_as_is", result.WorkingTreeLeftAsIs);
             json.WriteString("message", result.Message);
@@ -124,6 +135,14 @@ internal static class MergeReports
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
+
+    public static string ReviewName(ReviewDecisionKind kind) => kind switch
+    {
+        ReviewDecisionKind.Approved => "approved",
+        ReviewDecisionKind.Rejected => "rejected",
+        ReviewDecisionKind.RerunRequested => "rerun_requested",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>The commands a person runs to finish what the merge could not.</summary>
     internal static List<string> ManualSteps(MergeResult result, string mainBranch)
@@ -150,6 +169,13 @@ internal static class MergeReports
             steps.Add($"git checkout {mainBranch}");
             steps.Add($"git merge {result.Branch}");
         }
+        else if (result.Status == MergeStatus.Rejected)
+        {
+            steps.Add($"# rejected in review; to look at the work: git diff {mainBranch}...{result.Branch}");
+            steps.Add($"# to merge it anyway, by hand:");
+            steps.Add($"git checkout {mainBranch}");
+            steps.Add($"git merge {result.Branch}");
+        }
         else if (result.WorkingTreeLeftAsIs is not null && result.OursCommit is not null && result.MergedCommit is not null)
         {
             // The branch moved under uncommitted changes: stash them against the commit they were made on, catch up, and
@@ -168,7 +194,10 @@ internal static class MergeReports
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Merge summary for '{mainBranch}', {now.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC\n");
-        string counts = string.Join(", ", Enum.GetValues<MergeStatus>().Select(s => $"{results.Count(r => r.Status == s)} {StatusName(s)}"));
+        // Rejected appears only when a review rejected something, so that summaries without review keep their shape.
+        string counts = string.Join(", ", Enum.GetValues<MergeStatus>()
+            .Where(s => s != MergeStatus.Rejected || results.Any(r => r.Status == s))
+            .Select(s => $"{results.Count(r => r.Status == s)} {StatusName(s)}"));
         text.Append(CultureInfo.InvariantCulture, $"{results.Count} merges: {counts}\n\n");
         string[] header = ["TASK", "BRANCH", "STATUS", "BASE", "OURS", "THEIRS", "MERGED", "FILES", "CONFLICTS", "RESOLVER", "MESSAGE"];
         var rows = new List<string[]> { header };

@@ -39,6 +39,9 @@ public sealed class MergeRequest
     /// <value>The default is <see langword="null"/>.</value>
     public TaskPlan? Plan { get; init; }
 
+    /// <summary>The review's approval of the branch, recorded in the result and the report.</summary>
+    internal ReviewDecision? Review { get; init; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Task, nameof(Task));

@@ -57,6 +57,10 @@ public sealed class MergeResult
     /// <summary>The output of the <c>verify</c> command that failed, when <see cref="Status"/> is <see cref="MergeStatus.VerifyFailed"/>.</summary>
     public string? VerifyOutput { get; init; }
 
+    /// <summary>The review's decision when the merge waited for one (<see cref="IMergeApprover"/>): the approval
+    /// of a merged branch, the rejection of a <see cref="MergeStatus.Rejected"/> one; <see langword="null"/> without review.</summary>
+    public ReviewDecision? Review { get; init; }
+
     /// <summary>The full path of the JSON report written for this merge, or <see langword="null"/> when none was written.</summary>
     public string? ReportPath { get; init; }
 

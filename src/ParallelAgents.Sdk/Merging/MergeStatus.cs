@@ -18,4 +18,8 @@ public enum MergeStatus
 
     /// <summary>Nothing was merged: the task did not succeed, or its branch had no commits beyond the main branch.</summary>
     Skipped = 4,
+
+    /// <summary>The branch was rejected in review before merge (<see cref="IMergeApprover"/>); the main branch did not
+    /// move and the branch stays.</summary>
+    Rejected = 5,
 }

@@ -130,6 +130,10 @@ public sealed class TaskPlan
         return Validate([.. tasks], [], [], [], null, null);
     }
 
+    /// <summary>Rebuilds a plan written down earlier (the run journal keeps the plan it ran), validating it again.</summary>
+    internal static TaskPlan Restore(IEnumerable<AgentTask> tasks, IEnumerable<string> setup, IEnumerable<string> verify, string? sourcePath) =>
+        Validate([.. tasks], [.. setup], [.. verify], [], null, sourcePath);
+
     /// <summary>Parses a plan from the text of a <c>tasks.yaml</c>.</summary>
     /// <param name="yaml">The YAML text: a top-level <c>tasks:</c> list.</param>
     /// <param name="sourcePath">The file name to show in error messages, or <see langword="null"/>.</param>

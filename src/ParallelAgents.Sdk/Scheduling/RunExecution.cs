@@ -9,7 +9,7 @@ namespace ParallelAgents.Sdk;
 /// in between: the hot path is one add and one take per attempt, and a worker whose agent completed synchronously
 /// takes its next attempt without a thread-pool hop.
 /// </summary>
-internal sealed class RunExecution
+internal sealed partial class RunExecution
 {
     private readonly TaskPlan _plan;
     private readonly AgentEngineOptions _options;
@@ -23,6 +23,13 @@ internal sealed class RunExecution
     private readonly RepositorySettings? _repository;
     private readonly RunObserver? _observer;
     private RepositoryWorkflow? _workflow;
+    private readonly RunJournal? _journal;
+    private readonly RunJournalState? _resume;
+    private readonly int[]? _attemptOffsets;
+    private readonly int[] _firstSlot;
+    private readonly CancellationTokenSource?[] _attemptControls;
+    private readonly TaskControlRequest?[] _controlRequests;
+    private CancellationToken _runToken;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
     private readonly ReadyQueue _ready;
@@ -43,7 +50,9 @@ internal sealed class RunExecution
         ILogger logger,
         EventHub events,
         RepositorySettings? repository = null,
-        RunObserver? observer = null)
+        RunObserver? observer = null,
+        RunJournal? journal = null,
+        RunJournalState? resume = null)
     {
         _repository = repository;
         _observer = observer;
@@ -57,13 +66,30 @@ internal sealed class RunExecution
         _logger = logger;
         _events = events;
         _tasks = new TaskRuntime[plan.Tasks.Count];
+        _journal = journal;
+        _resume = resume;
+        _firstSlot = new int[_tasks.Length + 1];
+        if (resume is not null)
+        {
+            // A resumed task's attempts number on from those it started before, with a fresh retry budget.
+            _attemptOffsets = [.. resume.Tasks.Select(t => t.AttemptsStarted)];
+        }
+
         for (int i = 0; i < _tasks.Length; i++)
         {
             AgentTask task = plan.Tasks[i];
-            _tasks[i] = new TaskRuntime(task, i, plan.Graph.Dependencies[i].Length, task.MaxAttempts ?? options.Retry.MaxAttempts);
+            _tasks[i] = new TaskRuntime(task, i, plan.Graph.Dependencies[i].Length, (task.MaxAttempts ?? options.Retry.MaxAttempts) + (_attemptOffsets?[i] ?? 0));
+            _firstSlot[i + 1] = _firstSlot[i] + task.AgentCount;
         }
 
+        _attemptControls = new CancellationTokenSource?[_firstSlot[^1]];
+        _controlRequests = new TaskControlRequest?[_firstSlot[^1]];
         _unfinished = _tasks.Length;
+        if (resume is not null)
+        {
+            SeedFromJournal(resume);
+        }
+
         _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16);
     }
 
@@ -73,9 +99,16 @@ internal sealed class RunExecution
     {
         if (_repository is not null)
         {
-            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, _observer, cancellationToken)
+            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, _observer,
+                    _resume?.BaseRevision, cancellationToken)
                 .ConfigureAwait(false);
+            if (_resume is not null)
+            {
+                _workflow.SeedMerges(_resume.Tasks.Select(t => t.Merge).OfType<MergeResult>());
+            }
         }
+
+        BeginJournal();
 
         try
         {
@@ -102,16 +135,20 @@ internal sealed class RunExecution
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationToken runToken = runCts.Token;
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _runToken = runToken;
         using CancellationTokenRegistration onCancel = runToken.Register(() =>
         {
             // Queued attempts are drained as cancelled; no new attempt starts.
             _ready.Complete();
+            CancelAttemptControls();
             cancelled.TrySetResult();
         });
 
+        SkipAfterResume();
         foreach (int index in _plan.Graph.TopologicalOrder)
         {
-            if (_plan.Graph.Dependencies[index].Length == 0)
+            // Every dependency of a resumed run's task may have succeeded before: it is ready although it has some.
+            if (Volatile.Read(ref _tasks[index].PendingDependencies) == 0)
             {
                 Enqueue(_tasks[index]);
             }
@@ -233,10 +270,11 @@ internal sealed class RunExecution
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
         // clock starts before the start is announced, so a watcher that reacts to the event sees it running.
         CancellationTokenSource? timeoutCts = task.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : null;
+        CancellationTokenSource control = BeginControl(item, runToken);
         CancellationTokenSource? attemptCts = runtime.Siblings is not null || timeoutCts is not null
-            ? CancellationTokenSource.CreateLinkedTokenSource(runToken, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
+            ? CancellationTokenSource.CreateLinkedTokenSource(control.Token, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
             : null;
-        CancellationToken token = attemptCts?.Token ?? runToken;
+        CancellationToken token = attemptCts?.Token ?? control.Token;
         // Every line logged while the attempt runs (its workspace, setup, agent, commit, merge and cleanup) carries the
         // task; the run's id is in the scope the engine opened for the run. A logger that writes nothing at any level
         // has no use for a scope; skipping it keeps the hot path lean.
@@ -319,6 +357,7 @@ internal sealed class RunExecution
         }
 
         (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
+        TaskControlRequest? request = EndControl(item, ref status, ref error, ref transient);
         attemptCts?.Dispose();
         timeoutCts?.Dispose();
 
@@ -332,6 +371,9 @@ internal sealed class RunExecution
         {
             case AttemptStatus.Succeeded:
                 TaskSucceeded(runtime, item, outcome!.Summary, endedAt, released);
+                break;
+            case AttemptStatus.Cancelled when request?.Restart == true:
+                RestartLane(runtime, item, runToken);
                 break;
             case AttemptStatus.Cancelled:
                 LaneCancelled(runtime, error!);
@@ -348,6 +390,8 @@ internal sealed class RunExecution
 
                 break;
         }
+
+        request?.Done.TrySetResult();
     }
 
     private static void RecordAttempt(
@@ -466,7 +510,7 @@ internal sealed class RunExecution
         for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            var item = new WorkItem(runtime.Index, lane, 1, null);
+            var item = new WorkItem(runtime.Index, lane, _attemptOffsets is null ? 1 : _attemptOffsets[runtime.Index] + 1, null);
             if (released is null)
             {
                 _ready.TryAdd(item);
@@ -514,22 +558,49 @@ internal sealed class RunExecution
             return;
         }
 
-        string reason = runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error;
-        if (!runtime.TryFinalize(TaskState.Failed, reason, null, now))
+        // A branch rejected in review ends its task as rejected, not failed (published as TaskFailed with that state).
+        string? rejection = _workflow?.RejectionReason(runtime.Index);
+        TaskState final = rejection is null ? TaskState.Failed : TaskState.Rejected;
+        string reason = rejection ?? (runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error);
+        if (!runtime.TryFinalize(final, reason, null, now))
         {
             return;
         }
 
-        _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Failed, reason, now);
-        Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
-        Publish(AgentEventKind.TaskFailed, runtime, item, TaskState.Failed, reason);
+        _observer?.TaskEnded(runtime.Task, runtime.Index, final, reason, now);
+        if (rejection is null)
+        {
+            // A rejection was logged by the review that decided it.
+            Log.TaskFailed(_logger, runtime.Task.Id, reason, exception);
+        }
+
+        Publish(AgentEventKind.TaskFailed, runtime, item, final, reason);
         SkipDependents(runtime);
         TaskFinished();
     }
 
     private void LaneCancelled(TaskRuntime runtime, string reason)
     {
-        if (Interlocked.Decrement(ref runtime.ActiveLanes) == 0 && runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
+        if (Interlocked.Decrement(ref runtime.ActiveLanes) != 0)
+        {
+            return;
+        }
+
+        // The lanes a winner stopped end after it: when its branch was rejected in review, the task was rejected.
+        if (_workflow?.RejectionReason(runtime.Index) is { } rejection)
+        {
+            if (runtime.TryFinalize(TaskState.Rejected, rejection, null, _time.GetUtcNow()))
+            {
+                _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Rejected, rejection, _time.GetUtcNow());
+                Publish(AgentEventKind.TaskFailed, runtime, state: TaskState.Rejected, message: rejection);
+                SkipDependents(runtime);
+                TaskFinished();
+            }
+
+            return;
+        }
+
+        if (runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
         {
             _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
             Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
@@ -538,12 +609,13 @@ internal sealed class RunExecution
     }
 
     /// <summary>Skips every task that depends, directly or not, on a task that failed.</summary>
-    private void SkipDependents(TaskRuntime failed)
+    private void SkipDependents(TaskRuntime failed, string how = "failed")
     {
         var pending = new Stack<(int Index, string Reason)>();
+        string why = failed.State == TaskState.Rejected ? "was rejected in review" : how;
         foreach (int dependent in _plan.Graph.Dependents[failed.Index])
         {
-            pending.Push((dependent, $"dependency '{failed.Task.Id}' failed"));
+            pending.Push((dependent, $"dependency '{failed.Task.Id}' {why}"));
         }
 
         while (pending.Count > 0)

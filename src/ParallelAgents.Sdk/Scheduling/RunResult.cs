@@ -48,6 +48,12 @@ public sealed class RunResult
         Tasks is TaskResultList list ? list.CountState(state) : Tasks.Count(t => t.State == state);
 
     /// <inheritdoc/>
-    public override string ToString() =>
-        $"Run {RunId}: {Count(TaskState.Succeeded)} succeeded, {Count(TaskState.Failed)} failed, {Count(TaskState.Skipped)} skipped, {Count(TaskState.Cancelled)} cancelled in {Duration}";
+    public override string ToString()
+    {
+        // Rejected only when a review rejected something, so that runs without review read as before.
+        int rejected = Count(TaskState.Rejected);
+        return $"Run {RunId}: {Count(TaskState.Succeeded)} succeeded, {Count(TaskState.Failed)} failed, " +
+            (rejected == 0 ? "" : $"{rejected} rejected, ") +
+            $"{Count(TaskState.Skipped)} skipped, {Count(TaskState.Cancelled)} cancelled in {Duration}";
+    }
 }

@@ -7,7 +7,7 @@ public sealed class TaskResult
     public required string TaskId { get; init; }
 
     /// <summary>The task's final state: <see cref="TaskState.Succeeded"/>, <see cref="TaskState.Failed"/>,
-    /// <see cref="TaskState.Skipped"/> or <see cref="TaskState.Cancelled"/>.</summary>
+    /// <see cref="TaskState.Skipped"/>, <see cref="TaskState.Cancelled"/> or <see cref="TaskState.Rejected"/>.</summary>
     public required TaskState State { get; init; }
 
     /// <summary>Every attempt, in the order they ended.</summary>

@@ -27,4 +27,8 @@ public enum TaskState
     /// <summary>Stopped, or never started, because the run was cancelled (tasks that depend on a cancelled task are
     /// cancelled too, not skipped). Final.</summary>
     Cancelled = 7,
+
+    /// <summary>Its work was done but rejected in review before merge (<see cref="IMergeApprover"/>): the branch stays
+    /// as it is and the tasks that depend on it are skipped. Final.</summary>
+    Rejected = 8,
 }

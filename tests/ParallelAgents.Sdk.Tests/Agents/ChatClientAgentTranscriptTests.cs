@@ -68,6 +68,28 @@ public sealed class ChatClientAgentTranscriptTests
     }
 
     [Fact]
+    public async Task Transcript_KeyLookingStringsNotConfigured_AreRedactedToo()
+    {
+        const string GitHubKey = "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R";
+        const string AwsKey = "AKIAIOSFODNN7EXAMPLE";
+        await using var h = AgentHarness.Create();
+        h.Client
+            .Call("write_file", new { path = "deploy.sh", content = $"git push https://{GitHubKey}@github.com/org/repo\nexport AWS_ACCESS_KEY_ID={AwsKey}\n" })
+            .Call("read_file", new { path = "deploy.sh" })
+            .Text($"Pushed with {GitHubKey}; max_tokens: 4096 kept.");
+
+        AgentOutcome outcome = await h.RunAsync();
+
+        string transcript = await File.ReadAllTextAsync(h.TranscriptPath(), TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(GitHubKey, transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain(AwsKey, transcript, StringComparison.Ordinal);
+        Assert.Contains("max_tokens: 4096 kept", transcript, StringComparison.Ordinal);
+        Assert.Equal("Pushed with [REDACTED]; max_tokens: 4096 kept.", outcome.Summary);
+        // The file itself is the agent's work and is left as written; only what is logged and handed back is redacted.
+        Assert.Contains(GitHubKey, File.ReadAllText(Path.Combine(h.Workspace.RootPath, "deploy.sh")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Transcript_DirectoryNull_NoFileWritten()
     {
         await using var h = AgentHarness.Create();

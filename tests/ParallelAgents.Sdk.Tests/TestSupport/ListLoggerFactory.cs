@@ -20,7 +20,8 @@ internal sealed class ListLoggerFactory : ILoggerFactory
     {
     }
 
-    internal sealed record Entry(LogLevel Level, string Message, IReadOnlyList<string> Scopes);
+    internal sealed record Entry(
+        LogLevel Level, string Message, IReadOnlyList<string> Scopes, Exception? Exception = null, IReadOnlyList<KeyValuePair<string, object?>>? Values = null);
 
     private sealed record ImmutableStack(string Value, ImmutableStack? Next);
 
@@ -44,7 +45,8 @@ internal sealed class ListLoggerFactory : ILoggerFactory
                 scopes.Add(s.Value);
             }
 
-            owner.Entries.Enqueue(new Entry(logLevel, formatter(state, exception), scopes));
+            owner.Entries.Enqueue(new Entry(logLevel, formatter(state, exception), scopes, exception,
+                state is IReadOnlyList<KeyValuePair<string, object?>> values ? [.. values] : null));
         }
     }
 
