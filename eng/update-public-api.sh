@@ -26,7 +26,7 @@ for project in "${projects[@]}"; do
   unshipped="$dir/PublicAPI.Unshipped.txt"
   {
     echo "#nullable enable"
-    { grep -v '^#nullable enable$' "$unshipped" || true; [ -n "$added" ] && echo "$added"; } \
+    { grep -v '^#nullable enable$' "$unshipped" || true; if [ -n "$added" ]; then echo "$added"; fi; } \
       | { if [ -n "$removed" ]; then grep -vxF -f <(echo "$removed") || true; else cat; fi; } \
       | LC_ALL=C sort -u
   } > "$unshipped.new"
