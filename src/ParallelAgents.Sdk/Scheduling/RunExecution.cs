@@ -276,9 +276,8 @@ internal sealed partial class RunExecution
             : null;
         CancellationToken token = attemptCts?.Token ?? control.Token;
         // Every line logged while the attempt runs (its workspace, setup, agent, commit, merge and cleanup) carries the
-        // task; the run's id is in the scope the engine opened for the run. A logger that writes nothing at any level
-        // has no use for a scope; skipping it keeps the hot path lean.
-        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(task.Id, item.Attempt, item.Lane)) : null;
+        // task. A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
+        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
         Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
         _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
         Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
@@ -738,17 +737,17 @@ internal sealed partial class RunExecution
         });
     }
 
-    /// <summary>The logging scope of one attempt: structured, so log sinks can filter by task. It sits inside the run's
-    /// <see cref="RunScope"/>, which carries the run's id.</summary>
-    private sealed class AttemptScope(string taskId, int attempt, int lane) : IReadOnlyList<KeyValuePair<string, object?>>
+    /// <summary>The logging scope of one attempt: structured, so log sinks can filter by task.</summary>
+    private sealed class AttemptScope(string runId, string taskId, int attempt, int lane) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        public int Count => 3;
+        public int Count => 4;
 
         public KeyValuePair<string, object?> this[int index] => index switch
         {
-            0 => new("TaskId", taskId),
-            1 => new("Attempt", attempt),
-            2 => new("Lane", lane),
+            0 => new("RunId", runId),
+            1 => new("TaskId", taskId),
+            2 => new("Attempt", attempt),
+            3 => new("Lane", lane),
             _ => throw new ArgumentOutOfRangeException(nameof(index)),
         };
 
@@ -762,6 +761,6 @@ internal sealed partial class RunExecution
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"task {taskId} attempt {attempt} lane {lane}";
+        public override string ToString() => $"Run {runId} task {taskId} attempt {attempt} lane {lane}";
     }
 }

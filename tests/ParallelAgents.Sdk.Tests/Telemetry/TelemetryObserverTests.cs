@@ -230,9 +230,9 @@ public class TelemetryObserverTests
         Assert.All(logs.Entries, e => Assert.Contains($"Run {result.RunId}", e.Scopes));
         ListLoggerFactory.Entry mergeLine = Assert.Single(logs.Entries,
             e => e.Message.StartsWith($"Task {conflicted.TaskId}: branch", StringComparison.Ordinal) && e.Message.Contains("did not reach", StringComparison.Ordinal));
-        Assert.Contains($"task {conflicted.TaskId} attempt 1 lane 0", mergeLine.Scopes);
+        Assert.Contains($"Run {result.RunId} task {conflicted.TaskId} attempt 1 lane 0", mergeLine.Scopes);
         ListLoggerFactory.Entry mergedLine = Assert.Single(logs.Entries, e => e.Message.Contains(" Merged into main", StringComparison.Ordinal));
-        Assert.Contains($"task {merged.TaskId} attempt 1 lane 0", mergedLine.Scopes);
+        Assert.Contains($"Run {result.RunId} task {merged.TaskId} attempt 1 lane 0", mergedLine.Scopes);
     }
 
     [Fact]
