@@ -69,10 +69,13 @@ internal static class DispatchPairedHarness
         var measuredCpu = new List<double>();
         using var process = Process.GetCurrentProcess();
         long baselineBytes = 0, engineBytes = 0;
+        TimeSpan baselinePause = TimeSpan.Zero, enginePause = TimeSpan.Zero;
+        int baselineGen1 = 0, engineGen1 = 0;
         // Warm-up: tiered compilation moves the hot methods to optimized code only after they ran a while, and on a
-        // loaded machine its background thread is slow to get there; both sides run for at least two seconds first.
+        // loaded machine its background thread is slow to get there; both sides run 100 times and for at least two
+        // seconds first.
         var warmUp = Stopwatch.StartNew();
-        while (warmUp.Elapsed < TimeSpan.FromSeconds(2))
+        for (int run = 0; run < 100 || warmUp.Elapsed < TimeSpan.FromSeconds(2); run++)
         {
             await engine.RunAsync(dag.Plan).ConfigureAwait(false);
             await LevelByLevelAsync(dag, workers).ConfigureAwait(false);
@@ -84,6 +87,8 @@ internal static class DispatchPairedHarness
             for (int side = 0; side < 2; side++)
             {
                 long allocated = GC.GetTotalAllocatedBytes(precise: true);
+                TimeSpan paused = GC.GetTotalPauseDuration();
+                int gen1 = GC.CollectionCount(1);
                 process.Refresh();
                 TimeSpan cpu = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
@@ -108,17 +113,23 @@ internal static class DispatchPairedHarness
                 process.Refresh();
                 double cpuUs = (process.TotalProcessorTime - cpu).TotalMicroseconds / runsPerBlock;
                 long bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / runsPerBlock;
+                TimeSpan pause = GC.GetTotalPauseDuration() - paused;
+                int gen1s = GC.CollectionCount(1) - gen1;
                 if (engineSide)
                 {
                     engineUs = us;
                     engineCpuUs = cpuUs;
                     engineBytes = round >= 0 ? engineBytes + bytes : engineBytes;
+                    enginePause = round >= 0 ? enginePause + pause : enginePause;
+                    engineGen1 = round >= 0 ? engineGen1 + gen1s : engineGen1;
                 }
                 else
                 {
                     baselineUs = us;
                     baselineCpuUs = cpuUs;
                     baselineBytes = round >= 0 ? baselineBytes + bytes : baselineBytes;
+                    baselinePause = round >= 0 ? baselinePause + pause : baselinePause;
+                    baselineGen1 = round >= 0 ? baselineGen1 + gen1s : baselineGen1;
                 }
             }
 
@@ -141,6 +152,9 @@ internal static class DispatchPairedHarness
         // CPU time is the process's, all threads: on a loaded machine it moves less than wall-clock time.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"workers {workers}: CPU time per run, baseline median {Median(baselineCpu):F0} us, engine median {Median(measuredCpu):F0} us"));
+        int runs = rounds * runsPerBlock;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"workers {workers}: GC pause per run, baseline {baselinePause.TotalMicroseconds / runs:F0} us ({baselineGen1} gen1 GCs in {runs} runs), engine {enginePause.TotalMicroseconds / runs:F0} us ({engineGen1} gen1 GCs)"));
     }
 
     /// <summary>The same baseline as <see cref="DispatchBenchmarks.LevelByLevel"/>.</summary>
