@@ -22,9 +22,9 @@ namespace ParallelAgents.Sdk;
 /// only makes both fight over this lock and the tasks' counters. Parked workers are woken when an attempt goes
 /// asynchronous (<see cref="WakeForWaiting"/>: its worker is then tied to it), when an attempt is added from outside a
 /// worker (<see cref="TryAdd(WorkItem)"/>), and by a stall check: while attempts wait beside parked workers, a timer
-/// looks every <see cref="StallCheckPeriod"/> at how many attempts were taken since its last look, and wakes the
-/// parked workers when fewer than <see cref="ShortAttemptsPerPeriod"/> were, so attempts that run synchronously for
-/// long (or block) still get every worker after at most two periods.</para>
+/// looks every <see cref="StallCheckPeriod"/> (a millisecond) at how many attempts were taken since its last look, and wakes the
+/// parked workers when fewer than <see cref="ShortAttemptsPerPeriod"/> were, one more each period, so attempts that
+/// run synchronously for long (or block) still get every worker, a period or two apart.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The stall check's timer is disposed by Complete, which ends every run.")]
 internal sealed class ReadyQueue
@@ -52,8 +52,11 @@ internal sealed class ReadyQueue
     private int _taken;
     private int _takenAtCheck;
 
-    /// <summary>How often the stall check looks at the workers' progress while attempts wait beside parked workers.</summary>
+    /// <summary>How often, by default, the stall check looks at the workers' progress while attempts wait beside
+    /// parked workers.</summary>
     internal static readonly TimeSpan StallCheckPeriod = TimeSpan.FromMilliseconds(1);
+
+    private readonly TimeSpan _stallCheckPeriod;
 
     /// <summary>Fewer takes than this in a <see cref="StallCheckPeriod"/> means the attempts are not short (more than
     /// some 60 microseconds each): they are worth a second worker, and parked workers are woken.</summary>
@@ -61,8 +64,11 @@ internal sealed class ReadyQueue
 
     /// <param name="rank">For each task, its place among ready tasks (lower starts first).</param>
     /// <param name="capacity">The initial size of the heap of retries and further lanes.</param>
-    public ReadyQueue(int[] rank, int capacity)
+    /// <param name="stallCheckPeriod">The stall check's period; <see cref="StallCheckPeriod"/> when <see langword="null"/>,
+    /// none when infinite (tests that must see what happens without it).</param>
+    public ReadyQueue(int[] rank, int capacity, TimeSpan? stallCheckPeriod = null)
     {
+        _stallCheckPeriod = stallCheckPeriod ?? StallCheckPeriod;
         _rank = rank;
         _taskAtRank = new int[rank.Length];
         for (int i = 0; i < rank.Length; i++)
@@ -276,7 +282,7 @@ internal sealed class ReadyQueue
 
     private bool ShouldArmLocked()
     {
-        if (_stallCheckArmed || _count == 0 || _parked == 0 || _completed)
+        if (_stallCheckArmed || _count == 0 || _parked == 0 || _completed || _stallCheckPeriod == Timeout.InfiniteTimeSpan)
         {
             return false;
         }
@@ -300,7 +306,7 @@ internal sealed class ReadyQueue
             }
         }
 
-        _stallCheck.Change(StallCheckPeriod, Timeout.InfiniteTimeSpan);
+        _stallCheck.Change(_stallCheckPeriod, Timeout.InfiniteTimeSpan);
     }
 
     private void CheckStall()
@@ -321,15 +327,20 @@ internal sealed class ReadyQueue
             }
             else
             {
-                wake = Math.Min(_parked, _count);
-                _parked -= wake;
-                _stallCheckArmed = false;
+                // One worker per period: a worker that is only descheduled for a while (a loaded machine) must not
+                // bring every parked worker into the fight for short attempts; attempts that really are long get a
+                // further worker each period while some wait.
+                wake = 1;
+                _parked--;
+                _takenAtCheck = _taken;
+                again = _count > 1 && _parked > 0;
+                _stallCheckArmed = again;
             }
         }
 
         if (again)
         {
-            _stallCheck!.Change(StallCheckPeriod, Timeout.InfiniteTimeSpan);
+            _stallCheck!.Change(_stallCheckPeriod, Timeout.InfiniteTimeSpan);
         }
 
         for (int i = 0; i < wake; i++)
