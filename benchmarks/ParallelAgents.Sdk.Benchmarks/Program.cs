@@ -3,9 +3,14 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired|container> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|dispatch-paired|load|makespan|memory|forecast|merge|worktree|worktree-paired|container> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
+      dispatch-paired [--rounds N] [--runs N] [--workers N]...
+                                           the same ratio measured in back-to-back blocks (median of the rounds)
+      load [--runs N] [--tasks N] [--workers N]
+                                           memory per agent running at once (100 and 1,000 parked agents) and
+                                           CPU time per task over a run of 1,000 tasks
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
                                            makespan of simulated-latency tasks vs the lower bound
       memory [BenchmarkDotNet options]     shared memory stores vs ConcurrentDictionary, a locked Dictionary and
@@ -38,6 +43,10 @@ switch (args[0].ToLowerInvariant())
         string[] switcherArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*"];
         BenchmarkSwitcher.FromTypes([typeof(DispatchBenchmarks)]).Run(switcherArgs);
         return 0;
+    case "dispatch-paired":
+        return await DispatchPairedHarness.RunAsync(rest);
+    case "load":
+        return await LoadHarness.RunAsync(rest);
     case "memory":
         string[] memoryArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Memory*"];
         BenchmarkSwitcher.FromAssembly(typeof(DispatchBenchmarks).Assembly).Run(memoryArgs);

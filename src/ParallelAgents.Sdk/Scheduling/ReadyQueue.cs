@@ -17,7 +17,16 @@ namespace ParallelAgents.Sdk;
 /// by the same key.</para>
 /// <para>Wake-ups are counted, not broadcast: an attempt added while workers are parked wakes exactly one of them,
 /// and a token written before its worker starts waiting stays in the channel, so no wake-up is lost.</para>
+/// <para>What a worker leaves waiting when it goes straight on to its next attempt does not wake a parked worker at
+/// once: the worker may well get to it a few hundred nanoseconds later, and a second worker on the same short attempts
+/// only makes both fight over this lock and the tasks' counters. Parked workers are woken when an attempt goes
+/// asynchronous (<see cref="WakeForWaiting"/>: its worker is then tied to it), when an attempt is added from outside a
+/// worker (<see cref="TryAdd(WorkItem)"/>), and by a stall check: while attempts wait beside parked workers, a timer
+/// looks every <see cref="StallCheckPeriod"/> (a millisecond) at how many attempts were taken since its last look, and wakes the
+/// parked workers when fewer than <see cref="ShortAttemptsPerPeriod"/> were, one more each period, so attempts that
+/// run synchronously for long (or block) still get every worker, a period or two apart.</para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The stall check's timer is disposed by Complete, which ends every run.")]
 internal sealed class ReadyQueue
 {
 #if NET9_0_OR_GREATER
@@ -37,10 +46,29 @@ internal sealed class ReadyQueue
     private int _parked;
     private bool _completed;
 
+    // The stall check: armed while attempts wait beside parked workers; _taken counts takes, its measure of progress.
+    private Timer? _stallCheck;
+    private bool _stallCheckArmed;
+    private int _taken;
+    private int _takenAtCheck;
+
+    /// <summary>How often, by default, the stall check looks at the workers' progress while attempts wait beside
+    /// parked workers.</summary>
+    internal static readonly TimeSpan StallCheckPeriod = TimeSpan.FromMilliseconds(1);
+
+    private readonly TimeSpan _stallCheckPeriod;
+
+    /// <summary>Fewer takes than this in a <see cref="StallCheckPeriod"/> means the attempts are not short (more than
+    /// some 60 microseconds each): they are worth a second worker, and parked workers are woken.</summary>
+    internal const int ShortAttemptsPerPeriod = 16;
+
     /// <param name="rank">For each task, its place among ready tasks (lower starts first).</param>
     /// <param name="capacity">The initial size of the heap of retries and further lanes.</param>
-    public ReadyQueue(int[] rank, int capacity)
+    /// <param name="stallCheckPeriod">The stall check's period; <see cref="StallCheckPeriod"/> when <see langword="null"/>,
+    /// none when infinite (tests that must see what happens without it).</param>
+    public ReadyQueue(int[] rank, int capacity, TimeSpan? stallCheckPeriod = null)
     {
+        _stallCheckPeriod = stallCheckPeriod ?? StallCheckPeriod;
         _rank = rank;
         _taskAtRank = new int[rank.Length];
         for (int i = 0; i < rank.Length; i++)
@@ -118,10 +146,20 @@ internal sealed class ReadyQueue
     /// <summary>Takes the best waiting attempt, or parks the caller when there is none.</summary>
     public Take TryTake(out WorkItem item)
     {
+        Take take;
+        bool arm;
         lock (_gate)
         {
-            return TakeLocked(out item);
+            take = TakeLocked(out item);
+            arm = ShouldArmLocked();
         }
+
+        if (arm)
+        {
+            ArmStallCheck();
+        }
+
+        return take;
     }
 
     /// <summary>Adds the attempts a worker's last attempt released, then takes the best waiting attempt (which may be
@@ -137,7 +175,7 @@ internal sealed class ReadyQueue
         }
 
         Take take;
-        int wake;
+        bool arm;
         lock (_gate)
         {
             if (!_completed)
@@ -150,15 +188,14 @@ internal sealed class ReadyQueue
 
             take = TakeLocked(out item);
 
-            // What this worker leaves behind is for the parked ones: one wake-up per attempt, as many as are parked.
-            wake = Math.Min(_parked, _count);
-            _parked -= wake;
+            // What this worker leaves behind wakes no one yet (see the remarks): the stall check watches it.
+            arm = ShouldArmLocked();
         }
 
         released.Clear();
-        for (int i = 0; i < wake; i++)
+        if (arm)
         {
-            _wakeUps.Writer.TryWrite(true);
+            ArmStallCheck();
         }
 
         return take;
@@ -169,6 +206,7 @@ internal sealed class ReadyQueue
         if (_count > 0)
         {
             _count--;
+            _taken++;
             int rank = LowestFirstAttempt();
             if (_heapCount == 0 || (rank >= 0 && ((long)rank << 32) < _heap[0].Key))
             {
@@ -200,6 +238,117 @@ internal sealed class ReadyQueue
     /// token per parked worker instead, so no worker ends on an exception.</remarks>
     public ValueTask<bool> WaitAsync() => _wakeUps.Reader.ReadAsync(CancellationToken.None);
 
+    /// <summary>Registers <paramref name="workers"/> that start parked: each must <see cref="WaitAsync"/> before its
+    /// first <see cref="TryTake(out WorkItem)"/>.</summary>
+    /// <remarks>A run starts one worker and parks the others, so that short attempts are not fought over from the
+    /// start; the first attempt that goes asynchronous wakes them (see the remarks on the class).</remarks>
+    public void AddParked(int workers)
+    {
+        bool arm;
+        lock (_gate)
+        {
+            _parked += workers;
+            arm = ShouldArmLocked();
+        }
+
+        if (arm)
+        {
+            ArmStallCheck();
+        }
+    }
+
+    /// <summary>Wakes as many parked workers as there are attempts waiting: called by a worker whose attempt went
+    /// asynchronous, which ties that worker to it.</summary>
+    public void WakeForWaiting()
+    {
+        // Unlocked reads may miss an attempt being added at this instant; its adder arms the stall check, which wakes.
+        if (Volatile.Read(ref _parked) == 0 || Volatile.Read(ref _count) == 0)
+        {
+            return;
+        }
+
+        int wake;
+        lock (_gate)
+        {
+            wake = Math.Min(_parked, _count);
+            _parked -= wake;
+        }
+
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+    }
+
+    private bool ShouldArmLocked()
+    {
+        if (_stallCheckArmed || _count == 0 || _parked == 0 || _completed || _stallCheckPeriod == Timeout.InfiniteTimeSpan)
+        {
+            return false;
+        }
+
+        _stallCheckArmed = true;
+        _takenAtCheck = _taken;
+        return true;
+    }
+
+    /// <remarks>Called only by the caller that armed the check, so one caller at a time.</remarks>
+    private void ArmStallCheck()
+    {
+        if (_stallCheck is null)
+        {
+            // Made once per run, on the first wait beside a parked worker. No execution context flows into the timer:
+            // it must not carry an agent's logging scope or activity. The system clock on purpose: the check is about
+            // the machine's progress, and a test's fake clock that never advances must not stall a run.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _stallCheck = new Timer(static state => ((ReadyQueue)state!).CheckStall(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        _stallCheck.Change(_stallCheckPeriod, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CheckStall()
+    {
+        int wake = 0;
+        bool again = false;
+        lock (_gate)
+        {
+            if (_completed || _count == 0 || _parked == 0)
+            {
+                _stallCheckArmed = false;
+            }
+            else if (_taken - _takenAtCheck >= ShortAttemptsPerPeriod)
+            {
+                // The working workers get through the waiting attempts quickly: a second worker would only slow them.
+                _takenAtCheck = _taken;
+                again = true;
+            }
+            else
+            {
+                // One worker per period: a worker that is only descheduled for a while (a loaded machine) must not
+                // bring every parked worker into the fight for short attempts; attempts that really are long get a
+                // further worker each period while some wait.
+                wake = 1;
+                _parked--;
+                _takenAtCheck = _taken;
+                again = _count > 1 && _parked > 0;
+                _stallCheckArmed = again;
+            }
+        }
+
+        if (again)
+        {
+            _stallCheck!.Change(_stallCheckPeriod, Timeout.InfiniteTimeSpan);
+        }
+
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+    }
+
     /// <summary>Refuses new attempts and wakes every parked worker. Attempts already waiting are still taken (a
     /// cancelled run drains them as cancelled).</summary>
     public void Complete()
@@ -212,6 +361,8 @@ internal sealed class ReadyQueue
             _parked = 0;
         }
 
+        // A check that re-arms the timer after this finds it disposed, which Timer.Change reports without throwing.
+        _stallCheck?.Dispose();
         for (int i = 0; i < wake; i++)
         {
             _wakeUps.Writer.TryWrite(true);

@@ -154,11 +154,16 @@ internal sealed partial class RunExecution
             }
         }
 
+        // One worker starts; the others start parked and are woken when an attempt goes asynchronous or the first
+        // worker stalls (see ReadyQueue), so a plan of short synchronous attempts is not fought over by idle workers.
         var workers = new Task[_options.MaxParallelAgents];
-        for (int i = 0; i < workers.Length; i++)
+        _ready.AddParked(workers.Length - 1);
+        for (int i = 1; i < workers.Length; i++)
         {
-            workers[i] = Task.Run(() => WorkerLoopAsync(runToken), CancellationToken.None);
+            workers[i] = WorkerLoopAsync(startParked: true, runToken);
         }
+
+        workers[0] = Task.Run(() => WorkerLoopAsync(startParked: false, runToken), CancellationToken.None);
 
         Task allWorkers = Task.WhenAll(workers);
         bool agentsStopped = true;
@@ -204,21 +209,32 @@ internal sealed partial class RunExecution
         return result;
     }
 
-    private async Task WorkerLoopAsync(CancellationToken runToken)
+    private async Task WorkerLoopAsync(bool startParked, CancellationToken runToken)
     {
         // The dependents this worker's attempt made ready: added with the take of its next attempt, under one lock.
         var released = new List<WorkItem>();
-        ReadyQueue.Take take = _ready.TryTake(out WorkItem item);
+        WorkItem item = default;
+        ReadyQueue.Take take = startParked ? ReadyQueue.Take.Parked : _ready.TryTake(out item);
         while (true)
         {
             switch (take)
             {
                 case ReadyQueue.Take.Taken:
-                    // An attempt whose agent completed synchronously returns a completed task: the loop goes on to
-                    // the next attempt on this thread.
+                    // An attempt whose agent completed synchronously ends on this thread, and the loop goes on to the
+                    // next attempt without a thread-pool hop. One that goes asynchronous ties this worker to it, so
+                    // the attempts waiting behind it wake parked workers.
                     try
                     {
-                        await ExecuteAsync(item, released, runToken).ConfigureAwait(false);
+                        Task? rest = StartAttempt(item, released, runToken);
+                        if (rest is not null)
+                        {
+                            if (!rest.IsCompleted)
+                            {
+                                _ready.WakeForWaiting();
+                            }
+
+                            await rest.ConfigureAwait(false);
+                        }
                     }
                     catch
                     {
@@ -304,19 +320,7 @@ internal sealed partial class RunExecution
                 _observer?.WorkspaceReady(task, item.Lane, workspace, _time.GetElapsedTime(startedTimestamp));
             }
 
-            context = new AgentContext
-            {
-                RunId = RunId,
-                Task = task,
-                Attempt = item.Attempt,
-                Lane = item.Lane,
-                Workspace = workspace,
-                Memory = _memory,
-                Dependencies = DependencyResults(item.TaskIndex),
-                PreviousError = item.PreviousError,
-                Logger = _logger,
-                Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, item.Attempt, item.Lane),
-            };
+            context = NewContext(item, task, workspace);
             string? setupError = workspace is null || _plan.Setup.Count == 0
                 ? null
                 : await WorkspaceSetup.RunAsync(workspace, _plan.Setup, task, item.Attempt, _logger, token).ConfigureAwait(false);
@@ -355,6 +359,118 @@ internal sealed partial class RunExecution
             scope?.Dispose();
         }
 
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, timeoutCts, attemptCts, released, runToken);
+    }
+
+    /// <summary>Starts an attempt and, when its agent completes synchronously, ends it on this thread.</summary>
+    /// <returns><see langword="null"/> when the attempt has ended; otherwise the rest of it.</returns>
+    /// <remarks>An attempt that needs only its agent (no workspace, repository, timeout or sibling agents: every
+    /// attempt of a plan without isolation) skips <see cref="ExecuteAsync"/>'s state machine, and pays for one only
+    /// when its agent goes asynchronous.</remarks>
+    private Task? StartAttempt(WorkItem item, List<WorkItem> released, CancellationToken runToken)
+    {
+        TaskRuntime runtime = _tasks[item.TaskIndex];
+        AgentTask task = runtime.Task;
+        if (runtime.IsFinal || runToken.IsCancellationRequested || _workflow is not null || _providers[item.TaskIndex] is not null
+            || task.Timeout is not null || runtime.Siblings is not null)
+        {
+            return ExecuteAsync(item, released, runToken);
+        }
+
+        runtime.SetState(TaskState.Running);
+        long startedTimestamp = _time.GetTimestamp();
+        DateTimeOffset startedAt = WallClockAt(startedTimestamp);
+        runtime.MarkStarted(startedAt);
+        Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
+        Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
+
+        AgentContext context = NewContext(item, task, workspace: null);
+        // RestartTaskAsync and CancelTaskAsync stop an attempt through its control token, so the fast path takes one too.
+        CancellationToken token = BeginControl(item, runToken).Token;
+        ValueTask<AgentOutcome> running;
+
+        // The scope only needs to hold while the agent is called: an agent that goes asynchronous carries it in the
+        // execution context it captured, as it did inside ExecuteAsync's using block.
+        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
+        try
+        {
+            running = _agent.RunAsync(context, token);
+        }
+#pragma warning disable CA1031 // An agent's failure of any kind must stay inside its task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EndAttempt(runtime, item, startedTimestamp, startedAt, null, ex, null, null, released, runToken);
+            return null;
+        }
+        finally
+        {
+            scope?.Dispose();
+        }
+
+        if (!running.IsCompleted)
+        {
+            return EndAttemptAfterAsync(running, runtime, item, startedTimestamp, startedAt, released, runToken);
+        }
+
+        AgentOutcome? outcome = null;
+        Exception? exception = null;
+        try
+        {
+            outcome = running.Result;
+        }
+#pragma warning disable CA1031 // An agent's failure of any kind must stay inside its task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            exception = ex;
+        }
+
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, released, runToken);
+        return null;
+    }
+
+    private async Task EndAttemptAfterAsync(
+        ValueTask<AgentOutcome> running, TaskRuntime runtime, WorkItem item, long startedTimestamp, DateTimeOffset startedAt,
+        List<WorkItem> released, CancellationToken runToken)
+    {
+        AgentOutcome? outcome = null;
+        Exception? exception = null;
+        try
+        {
+            outcome = await running.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // An agent's failure of any kind must stay inside its task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            exception = ex;
+        }
+
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, released, runToken);
+    }
+
+    private AgentContext NewContext(WorkItem item, AgentTask task, IAgentWorkspace? workspace) => new()
+    {
+        RunId = RunId,
+        Task = task,
+        Attempt = item.Attempt,
+        Lane = item.Lane,
+        Workspace = workspace,
+        Memory = _memory,
+        Dependencies = DependencyResults(item.TaskIndex),
+        PreviousError = item.PreviousError,
+        Logger = _logger,
+        Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, item.Attempt, item.Lane),
+    };
+
+    /// <summary>Classifies and records an attempt whose agent has returned or thrown, and ends its task or retries it.</summary>
+    private void EndAttempt(
+        TaskRuntime runtime, WorkItem item, long startedTimestamp, DateTimeOffset startedAt, AgentOutcome? outcome, Exception? exception,
+        CancellationTokenSource? timeoutCts, CancellationTokenSource? attemptCts, List<WorkItem> released, CancellationToken runToken)
+    {
+        AgentTask task = runtime.Task;
         (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
         TaskControlRequest? request = EndControl(item, ref status, ref error, ref transient);
         attemptCts?.Dispose();

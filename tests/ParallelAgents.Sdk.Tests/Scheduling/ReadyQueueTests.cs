@@ -91,6 +91,43 @@ public class ReadyQueueTests
     }
 
     [Fact]
+    public async Task TryAddAndTake_AttemptLeftBesideAParkedWorker_WakesItOnlyWhenAnAttemptGoesAsynchronous()
+    {
+        // Without the stall check, what a worker leaves waiting wakes no one until its attempt goes asynchronous.
+        var queue = new ReadyQueue(Rank, capacity: 4, stallCheckPeriod: Timeout.InfiniteTimeSpan);
+        queue.AddParked(1);
+        Task<bool> parked = queue.WaitAsync().AsTask();
+
+        List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(2, 0, 1, null)];
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, out WorkItem taken));
+        Assert.Equal(2, taken.TaskIndex);
+        Assert.False(parked.IsCompleted);
+
+        queue.WakeForWaiting();
+        await parked;
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem left));
+        Assert.Equal(0, left.TaskIndex);
+    }
+
+    [Fact]
+    public async Task StallCheck_NothingTakenWhileAttemptsWait_WakesTheParkedWorkersOneAtATime()
+    {
+        // The working worker is stuck in a long synchronous attempt: it takes nothing, so the check wakes the others.
+        var queue = new ReadyQueue([0, 1, 2, 3], capacity: 4);
+        queue.AddParked(2);
+        Task<bool> first = queue.WaitAsync().AsTask();
+        Task<bool> second = queue.WaitAsync().AsTask();
+
+        List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(1, 0, 1, null), new WorkItem(2, 0, 1, null)];
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, out _));
+
+        await first;
+        await second;
+        Assert.Equal(2, queue.Count);
+        queue.Complete();
+    }
+
+    [Fact]
     public void Complete_AttemptsWaiting_AreStillTakenThenCompletedAndNewOnesRefused()
     {
         var queue = new ReadyQueue(Rank, capacity: 4);

@@ -152,6 +152,34 @@ public class SchedulerTests
     }
 
     [Fact]
+    public async Task RunAsync_SynchronousAgentBlocksUntilAnotherStarts_TheOtherStillGetsAWorker()
+    {
+        // An agent that blocks its thread never goes asynchronous; the parked worker must still be woken for the
+        // task waiting beside it, or this run would never end.
+        TaskPlan plan = Of(
+            new AgentTask { Id = "blocker", Instructions = "x", Priority = TaskPriority.High },
+            new AgentTask { Id = "other", Instructions = "x", Priority = TaskPriority.Low });
+        using var otherStarted = new ManualResetEventSlim();
+        await using AgentEngine engine = EngineFactory.Create((context, ct) =>
+        {
+            if (context.Task.Id == "other")
+            {
+                otherStarted.Set();
+            }
+            else
+            {
+                otherStarted.Wait(ct);
+            }
+
+            return ValueTask.FromResult(AgentOutcome.Success());
+        }, maxParallelAgents: 2);
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded);
+    }
+
+    [Fact]
     public async Task RunAsync_ManyTasks_NeverExceedsLimitAndReachesIt()
     {
         const int limit = 3;
