@@ -36,7 +36,8 @@ internal static class ContainerCommandRunner
         "c=$1; shift; for n in \"$@\"; do unset \"$n\" 2>/dev/null; done; s=$$; echo \"pid $$\" >&2; " +
         "\"$0\" -c \"$c\" 2>&1; r=$?; " + KillSessionFunction + "; echo \"exit $r\" >&2; exit $r";
 
-    private const string Killer = "s=$1; " + KillSessionFunction;
+    /// <summary>Kills every process of session <c>$1</c>.</summary>
+    internal const string Killer = "s=$1; " + KillSessionFunction;
 
     private const string Shell = "/bin/sh";
 

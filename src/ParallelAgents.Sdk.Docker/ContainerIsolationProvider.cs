@@ -337,12 +337,28 @@ public sealed class ContainerIsolationProvider : IIsolationProvider, IIsolationP
         return problems.Count == 0 ? options : throw new ParallelAgentsConfigurationException(problems);
     }
 
-    internal Task<CommandResult> ExecuteAsync(string containerId, string workingDirectory, CommandRequest request, CancellationToken cancellationToken) =>
-        ContainerCommandRunner.RunAsync(_docker.Client, containerId, User, workingDirectory, request, cancellationToken);
+    internal async Task<CommandResult> ExecuteAsync(ContainerWorkspace workspace, string workingDirectory, CommandRequest request, CancellationToken cancellationToken)
+    {
+        if (workspace.Server is { } server
+            && await server.TryRunAsync(workingDirectory, request, cancellationToken).ConfigureAwait(false) is { } served)
+        {
+            return served;
+        }
+
+        return await ContainerCommandRunner.RunAsync(_docker.Client, workspace.ContainerId, User, workingDirectory, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal ContainerCommandServer? NewCommandServer(string containerId) =>
+        _options.UseCommandServer ? new ContainerCommandServer(_docker.Client, containerId, User) : null;
 
     internal async Task RemoveContainerAsync(ContainerWorkspace workspace)
     {
         _live.TryRemove(workspace, out _);
+        if (workspace.Server is { } server)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (await RemoveContainerAsync(workspace.ContainerId).ConfigureAwait(false))
         {
             ContainerLog.Removed(_logger, workspace.ContainerName, workspace.ContainerId);

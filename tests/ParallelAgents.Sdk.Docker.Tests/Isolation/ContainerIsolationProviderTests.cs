@@ -134,7 +134,7 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.True(send.Succeeded, send.Output);
         Assert.True(received.Output == "hello from the client\n", $"received {received} [{received.Output}]; sent {send} [{send.Output}]");
         Assert.DoesNotContain("rc=0", blocked.Output, StringComparison.Ordinal);
-        Assert.True(outsideReceived.TimedOut);
+        Assert.True(outsideReceived.TimedOut, $"{outsideReceived} [{outsideReceived.Output}]");
         Assert.DoesNotContain("escaped", outsideReceived.Output, StringComparison.Ordinal);
         Assert.Single(DockerTestEngine.NetworksLabelled("parallelagents.run-id=" + _runId));
 
