@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using ParallelAgents.Sdk;
+using ParallelAgents.Sdk.Docker;
 
 namespace TaskFlow;
 
@@ -73,6 +74,20 @@ public static class TaskFlowApp
             output.WriteLine("       The tools, commands, checks, git worktrees, merges and conflict resolution are real. Set OPENAI_API_KEY or use --live for a real model.");
         }
 
+        string? image = null;
+        if (options.Containers)
+        {
+            image = options.Image ?? TaskFlowImage.DefaultTag;
+            if (await TaskFlowImage.EnsureAsync(image, endpoint: null, output, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                output.WriteLine($"TaskFlow cannot run with --isolation container: {problem}");
+                return 2;
+            }
+
+            output.WriteLine($"Isolation: container. Each task's commands and checks run in a locked-down container of {image} " +
+                "(no network, not root, read-only root, its worktree at /workspace); files, commits and merges stay on this machine.");
+        }
+
         var log = new RunLog(output);
         IChatClient? liveClient = useLive ? live!.CreateClient() : null;
         var replays = new ConcurrentDictionary<ConversationKey, ReplayChatClient>();
@@ -84,7 +99,7 @@ public static class TaskFlowApp
         var router = new ConversationRouter(open, useLive ? live!.Model : ScriptedTaskFlowModel.ModelId, log.Answered);
         try
         {
-            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, cancellationToken).ConfigureAwait(false);
+            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, image, cancellationToken).ConfigureAwait(false);
             var problems = new List<string>();
             foreach ((ConversationKey key, ReplayChatClient replay) in replays)
             {
@@ -118,8 +133,13 @@ public static class TaskFlowApp
 
     /// <summary>One run on a new demo repository at <paramref name="repository"/>: the repository, its plan, the engine
     /// (worktrees, shared memory file, merging) and the agents over <paramref name="chatClient"/>.</summary>
+    internal static Task<RunOutcome> RunOnceAsync(
+        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, CancellationToken cancellationToken) =>
+        RunOnceAsync(repository, chatClient, log, replay, onEvent, containerImage: null, cancellationToken);
+
+    /// <summary>As above; with <paramref name="containerImage"/>, every task's commands and checks run in a container of it.</summary>
     internal static async Task<RunOutcome> RunOnceAsync(
-        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, CancellationToken cancellationToken)
+        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, string? containerImage, CancellationToken cancellationToken)
     {
         DemoRepository.Create(repository, TaskFlowPlan.Yaml);
         log.Line($"Repository: {repository} (branch main; worktrees in {repository}.worktrees)");
@@ -138,6 +158,20 @@ public static class TaskFlowApp
                 .UseChatClient(chatClient)
                 .UseSharedMemory(memory)
                 .WithMaxParallelAgents(4);
+            if (containerImage is not null)
+            {
+                builder
+                    .UseContainerIsolation(o =>
+                    {
+                        o.Image = containerImage;
+                        // npm would otherwise look for its own updates, over a network the container does not have.
+                        o.Environment["NO_UPDATE_NOTIFIER"] = "1";
+                        o.Environment["npm_config_update_notifier"] = "false";
+                        o.Environment["npm_config_fund"] = "false";
+                    })
+                    .Configure(o => o.DefaultIsolation = IsolationNames.Container);
+            }
+
             if (replay)
             {
                 // A replayed conversation cannot be tried again: its cassette has moved on. A failure is the answer.

@@ -36,6 +36,9 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     /// <summary>How long to wait for the server to say it is ready, and for output to close after a command ends.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the engine is asked whether the server still runs while a command runs.</summary>
+    private static readonly TimeSpan Watch = TimeSpan.FromSeconds(2);
+
     private const string Script =
         // Control lines go to fd 3; the shell's own notices (such as "Killed" for a job) go nowhere.
         "exec 3>&2 2>/dev/null; q=/tmp/.parallelagents-cmd-$$; " +
@@ -168,6 +171,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     private async Task<Connection?> StartAsync(CancellationToken cancellationToken)
     {
         MultiplexedStream stream;
+        string execId;
         try
         {
             ContainerExecCreateResponse exec = await _client.Exec.ExecCreateContainerAsync(
@@ -183,6 +187,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
                     Cmd = ["/bin/sh", "-c", Script],
                 },
                 cancellationToken).ConfigureAwait(false);
+            execId = exec.ID;
             stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when ((ex is DockerApiException or HttpRequestException or IOException) && !cancellationToken.IsCancellationRequested)
@@ -191,7 +196,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
             return null;
         }
 
-        var connection = new Connection(this, stream);
+        var connection = new Connection(this, stream, execId);
         string? refused = await connection.WaitReadyAsync().ConfigureAwait(false);
         if (refused is not null)
         {
@@ -217,6 +222,25 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
         {
             // The container is gone or the engine stopped answering: nothing of the command runs any more either way.
+        }
+    }
+
+    /// <summary>Whether the server's exec still runs; an engine that does not answer counts as running (the
+    /// command's timeout still applies).</summary>
+    private async Task<bool> ServerRunningAsync(string execId)
+    {
+        try
+        {
+            ContainerExecInspectResponse inspect = await _client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
+            return inspect.Running;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        {
+            return true;
         }
     }
 
@@ -280,13 +304,15 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         private readonly TaskCompletionSource<string?> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task _pump;
+        private readonly string _execId;
         private ServerCommand? _current;
         private int _sequence;
 
-        public Connection(ContainerCommandServer owner, MultiplexedStream stream)
+        public Connection(ContainerCommandServer owner, MultiplexedStream stream, string execId)
         {
             _owner = owner;
             _stream = stream;
+            _execId = execId;
             _pump = Task.Run(PumpAsync);
         }
 
@@ -328,25 +354,39 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
             using CancellationTokenSource timeout = request.StartTimeout();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             bool killed = false;
-            try
+            bool died = false;
+            while (!command.Ended.Task.IsCompleted && !IsClosed)
             {
-                await Task.WhenAny(command.Ended.Task, _closed.Task).WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                killed = true;
-                Task<(int Session, int Reader)> started = command.Started.Task;
-                if (await Task.WhenAny(started, _closed.Task, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false) == started)
+                Task tick = Task.Delay(Watch, linked.Token);
+                if (await Task.WhenAny(command.Ended.Task, _closed.Task, tick).ConfigureAwait(false) != tick)
                 {
-                    await _owner.KillSessionAsync((await started.ConfigureAwait(false)).Session).ConfigureAwait(false);
+                    break;
                 }
 
-                await Task.WhenAny(command.Ended.Task, _closed.Task, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false);
+                if (linked.IsCancellationRequested)
+                {
+                    killed = true;
+                    Task<(int Session, int Reader)> started = command.Started.Task;
+                    if (await Task.WhenAny(started, _closed.Task, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false) == started)
+                    {
+                        await _owner.KillSessionAsync(started.Result.Session).ConfigureAwait(false);
+                    }
+
+                    await Task.WhenAny(command.Ended.Task, _closed.Task, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false);
+                    break;
+                }
+
+                // The output stays open while od runs, and od outlives a server that was killed: ask the engine.
+                if (!await _owner.ServerRunningAsync(_execId).ConfigureAwait(false) && !command.Ended.Task.IsCompleted)
+                {
+                    died = true;
+                    break;
+                }
             }
 
             TimeSpan duration = clock.Elapsed;
-            bool closed = await DoneWithinGraceAsync(command).ConfigureAwait(false);
-            if (!closed && !IsClosed && command.Started.Task.IsCompletedSuccessfully)
+            bool closed = !died && await DoneWithinGraceAsync(command).ConfigureAwait(false);
+            if (!closed && !died && !IsClosed && command.Started.Task.IsCompletedSuccessfully)
             {
                 // A process that left the command's session still holds the FIFO, so od never ends: stop reading it.
                 await _owner.KillProcessAsync(command.Started.Task.Result.Reader).ConfigureAwait(false);
@@ -363,6 +403,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
                 if (command.Started.Task.IsCompletedSuccessfully)
                 {
                     await _owner.KillSessionAsync(command.Started.Task.Result.Session).ConfigureAwait(false);
+                    await _owner.KillProcessAsync(command.Started.Task.Result.Reader).ConfigureAwait(false);
                 }
 
                 Dispose();
@@ -371,12 +412,15 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
                     throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes in the container were killed.", cancellationToken);
                 }
 
+                command.Flush();
                 if (!killed)
                 {
-                    command.Capture.Append("\n[the command server in the container stopped before the command ended (killed, or out of memory); " +
+                    command.Capture.Append("\n[the command server in the container stopped before the command ended (it was killed, by the command or for memory); " +
                         "the command's processes were killed and its exit code is unknown; the next command starts a new server]\n");
                     return command.Capture.ToResult(request, -1, killed: false, outputClosed: true, duration);
                 }
+
+                return command.Capture.ToResult(request, -1, killed: true, outputClosed: true, duration);
             }
 
             command.Flush();
@@ -385,7 +429,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
                 throw new OperationCanceledException($"The command '{request.Command}' was cancelled; its processes in the container were killed.", cancellationToken);
             }
 
-            return command.Capture.ToResult(request, command.Done.Task.IsCompleted ? command.Done.Task.Result : -1, killed, closed, duration);
+            return command.Capture.ToResult(request, command.Done.Task.Result, killed, closed, duration);
         }
 
         public void Dispose()
