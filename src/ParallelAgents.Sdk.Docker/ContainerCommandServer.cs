@@ -39,29 +39,31 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     /// <summary>How often the engine is asked whether the server still runs while a command runs.</summary>
     private static readonly TimeSpan Watch = TimeSpan.FromSeconds(2);
 
+    /// <summary>The server. Its variables start with <c>_pa_</c>: one that the container's environment also has is
+    /// exported, and a command would see the server's value instead of its own.</summary>
     private const string Script =
         // Control lines go to fd 3; the shell's own notices (such as "Killed" for a job) go nowhere.
-        "exec 3>&2 2>/dev/null; q=/tmp/.parallelagents-cmd-$$; " +
-        "for t in od setsid mkfifo env rm; do command -v \"$t\" >/dev/null 2>&1 || { echo \"n $t\"; exit 3; }; done; " +
-        "echo r; c=0; " +
-        "while IFS= read -r n; do c=$((c+1)); " +
-        "set --; " +
-        "while [ \"$n\" -gt 0 ]; do IFS= read -r a || exit 0; " +
-        "case $a in =*) a=${a#=} ;; *) a=$(printf '%bx' \"${a#%}\"); a=${a%x} ;; esac; " +
-        "set -- \"$@\" \"$a\"; n=$((n-1)); done; " +
-        "w=$1; shift; " +
-        "rm -f \"$q\"; if ! mkfifo -m 600 \"$q\"; then echo \"e $c 126\" >&3; echo \"x $c 126\"; continue; fi; " +
-        "od -An -v -tx1 < \"$q\" & o=$!; " +
-        "( cd \"$w\" || exit 126; exec setsid env \"$@\" ) > \"$q\" 2>&1 < /dev/null & s=$!; " +
-        "echo \"p $c $s $o\" >&3; " +
-        "wait $s; r=$?; " +
-        // The session's stragglers, as the exec path kills them (the function reads $s and skips $$).
-        "k() { f=1; for d in /proc/[0-9]*; do p=${d#/proc/}; [ \"$p\" = \"$$\" ] && continue; " +
-        "read -r l 2>/dev/null < \"$d/stat\" || continue; set -- ${l##*) }; [ \"$1\" = Z ] && continue; " +
-        "[ \"$4\" = \"$s\" ] || continue; kill -9 \"$p\" 2>/dev/null; f=0; done; return $f; }; " +
-        "i=0; while [ $i -lt 10 ] && k; do i=$((i+1)); done; " +
-        "echo \"e $c $r\" >&3; " +
-        "wait $o; rm -f \"$q\"; echo \"x $c $r\"; " +
+        "exec 3>&2 2>/dev/null; _pa_q=/tmp/.parallelagents-cmd-$$; " +
+        "for _pa_t in od setsid mkfifo env rm; do command -v \"$_pa_t\" >/dev/null 2>&1 || { echo \"n $_pa_t\"; exit 3; }; done; " +
+        "echo r; _pa_c=0; " +
+        "while IFS= read -r _pa_n; do _pa_c=$((_pa_c+1)); set --; " +
+        "while [ \"$_pa_n\" -gt 0 ]; do IFS= read -r _pa_a || exit 0; " +
+        "case $_pa_a in =*) _pa_a=${_pa_a#=} ;; *) _pa_a=$(printf '%bx' \"${_pa_a#%}\"); _pa_a=${_pa_a%x} ;; esac; " +
+        "set -- \"$@\" \"$_pa_a\"; _pa_n=$((_pa_n-1)); done; " +
+        "_pa_w=$1; shift; " +
+        "rm -f \"$_pa_q\"; if ! mkfifo -m 600 \"$_pa_q\"; then echo \"e $_pa_c 126\" >&3; echo \"x $_pa_c 126\"; continue; fi; " +
+        "od -An -v -tx1 < \"$_pa_q\" & _pa_o=$!; " +
+        "( cd \"$_pa_w\" || exit 126; exec setsid env \"$@\" ) > \"$_pa_q\" 2>&1 < /dev/null & _pa_s=$!; " +
+        "echo \"p $_pa_c $_pa_s $_pa_o\" >&3; " +
+        "wait $_pa_s; _pa_r=$?; " +
+        // What the command left in its session is killed, as the exec path does; a round may miss a process forked
+        // meanwhile, so sweep until a round finds none (at most ten).
+        "_pa_k() { _pa_f=1; for _pa_d in /proc/[0-9]*; do _pa_p=${_pa_d#/proc/}; [ \"$_pa_p\" = \"$$\" ] && continue; " +
+        "read -r _pa_l 2>/dev/null < \"$_pa_d/stat\" || continue; set -- ${_pa_l##*) }; [ \"$1\" = Z ] && continue; " +
+        "[ \"$4\" = \"$_pa_s\" ] || continue; kill -9 \"$_pa_p\" 2>/dev/null; _pa_f=0; done; return $_pa_f; }; " +
+        "_pa_i=0; while [ $_pa_i -lt 10 ] && _pa_k; do _pa_i=$((_pa_i+1)); done; " +
+        "echo \"e $_pa_c $_pa_r\" >&3; " +
+        "wait $_pa_o; rm -f \"$_pa_q\"; echo \"x $_pa_c $_pa_r\"; " +
         "done";
 
     private readonly DockerClient _client;
@@ -70,6 +72,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Connection? _connection;
     private string? _unavailable;
+    private int _startFailures;
     private int _disposed;
 
     public ContainerCommandServer(DockerClient client, string containerId, string user)
@@ -201,7 +204,13 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         if (refused is not null)
         {
             connection.Dispose();
-            Volatile.Write(ref _unavailable, refused);
+            // An image without the tools never gets them; a server slow to start on a loaded machine may do better
+            // next time, but not forever: each try costs the exec it was meant to save.
+            if (connection.LacksTools || ++_startFailures >= 3)
+            {
+                Volatile.Write(ref _unavailable, refused);
+            }
+
             return null;
         }
 
@@ -317,6 +326,9 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         }
 
         public bool IsClosed => _closed.Task.IsCompleted;
+
+        /// <summary>Whether the server said the image lacks a tool it needs.</summary>
+        public bool LacksTools { get; private set; }
 
         /// <summary>Waits for the server's first line: <see langword="null"/> when it is ready, else why it is not.</summary>
         public async Task<string?> WaitReadyAsync()
@@ -500,6 +512,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
             }
             else if (line.Length > 2 && line[0] == (byte)'n' && line[1] == (byte)' ')
             {
+                LacksTools = true;
                 _ready.TrySetResult($"the image has no '{Encoding.UTF8.GetString(line[2..])}', which the command server needs");
             }
             else
@@ -632,6 +645,8 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     /// <summary>Splits a byte stream into lines across reads.</summary>
     private sealed class LineReader
     {
+        private const int MaxLine = 64 * 1024;
+
         private byte[] _pending = new byte[256];
         private int _length;
 
@@ -665,6 +680,12 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
 
         private void Keep(ReadOnlySpan<byte> data)
         {
+            if (_length + data.Length > MaxLine)
+            {
+                // Nothing the server writes is this long; a process writing into its output is cut off, not buffered.
+                return;
+            }
+
             if (_length + data.Length > _pending.Length)
             {
                 Array.Resize(ref _pending, Math.Max(_pending.Length * 2, _length + data.Length));

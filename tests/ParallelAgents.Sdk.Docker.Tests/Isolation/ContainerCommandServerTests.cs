@@ -53,6 +53,32 @@ public sealed class ContainerCommandServerTests : IDisposable
         Assert.Equal("line one\nline two\\t\n|=a=b= |\n  two \\\\ back\\slashes\\n, héllo wörld ✓\n/workspace/dir with space\n", result.Output);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_VariablesNamedLikeTheWrappersOwn_ReachTheCommandUnchanged(bool commandServer)
+    {
+        await DockerTestEngine.RequireAsync();
+        string[] names = ["a", "c", "n", "o", "q", "r", "s", "w"];
+        await using ContainerIsolationProvider provider = NewProvider(commandServer, configure: o =>
+        {
+            foreach (string name in names)
+            {
+                o.Environment[name] = "container-" + name;
+            }
+        });
+        await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("names"), Ct);
+
+        CommandResult result = await workspace.ExecuteAsync(new CommandRequest
+        {
+            Command = "echo \"$a $c $n $o $q $r $s $w\"",
+            Environment = new Dictionary<string, string?> { ["w"] = "request-w" },
+        }, Ct);
+
+        Assert.True(result.Succeeded, result.Output);
+        Assert.Equal("container-a container-c container-n container-o container-q container-r container-s request-w\n", result.Output);
+    }
+
     [Fact]
     public async Task ExecuteAsync_TwoCommandsAtOnce_RunConcurrently()
     {
@@ -113,14 +139,19 @@ public sealed class ContainerCommandServerTests : IDisposable
         Assert.Equal("the image has no 'od', which the command server needs", ((ContainerWorkspace)workspace).Server?.Unavailable);
     }
 
-    private ContainerIsolationProvider NewProvider(bool commandServer, string? image = null) => new(new ContainerIsolationOptions
+    private ContainerIsolationProvider NewProvider(bool commandServer, string? image = null, Action<ContainerIsolationOptions>? configure = null)
     {
-        Image = image ?? DockerTestEngine.Image,
-        Endpoint = DockerTestEngine.Endpoint,
-        Cpus = 1,
-        UseCommandServer = commandServer,
-        Worktree = new WorktreeIsolationOptions { RepositoryPath = _repo.Path },
-    });
+        var options = new ContainerIsolationOptions
+        {
+            Image = image ?? DockerTestEngine.Image,
+            Endpoint = DockerTestEngine.Endpoint,
+            Cpus = 1,
+            UseCommandServer = commandServer,
+            Worktree = new WorktreeIsolationOptions { RepositoryPath = _repo.Path },
+        };
+        configure?.Invoke(options);
+        return new ContainerIsolationProvider(options);
+    }
 
     private WorkspaceRequest Request(string taskId) =>
         new() { RunId = _runId, Task = new AgentTask { Id = taskId, Instructions = "do " + taskId } };
