@@ -16,19 +16,26 @@ namespace ParallelAgents.Sdk.Docker;
 /// text as is, or <c>%</c> and the text with <c>\</c> and newlines escaped for <c>printf %b</c>. The arguments are the
 /// working folder, then <c>env</c>'s (<c>-u NAME</c> for each variable removed, <c>NAME=value</c> for each set), then
 /// <c>/bin/sh -c COMMAND</c>. The server starts the command in a session of its own (<c>setsid</c>, which keeps the
-/// process id since a background job is not a group leader) with its standard output and error into a FIFO read by
-/// <c>od</c>, whose hex lines (each starting with a space) are the server's standard output while the command runs:
-/// nothing else writes there then, so bytes of any kind come back unharmed. On standard error it says <c>p SESSION
-/// OD</c> once the command has started and <c>e CODE</c> once it has ended and what it left in its session has been
-/// killed; on standard output, after <c>od</c> has drained the FIFO, <c>x CODE</c>, which ends the request (the two
-/// streams are not ordered with each other, so only standard output may carry the end).</para>
+/// process id since a background job is not a group leader) with its standard output and error into a FIFO that
+/// <c>cat</c> copies to <c>od</c>, whose hex lines (each starting with a space) are the server's standard output while
+/// the command runs: nothing else writes there then, so bytes of any kind come back unharmed. Every control line
+/// carries the request's number (the server counts from 1, as this side does), so that a late line of an earlier
+/// request is never taken for the current one's. On standard error (fd 3 of the server; its own notices go nowhere)
+/// it says <c>p N SESSION CAT</c> once the command has started and <c>e N CODE</c> once it has ended and what it left
+/// in its session has been killed; on standard output, after <c>od</c> has written everything out, <c>x N CODE</c>,
+/// which ends the request (the two streams are not ordered with each other, so only standard output may carry the
+/// end). A process that left the command's session and holds the FIFO would keep <c>od</c> waiting: after a grace
+/// period <c>cat</c> is killed, and <c>od</c> ends with what it has (the result says the output stayed open).</para>
+/// <para>While a command runs longer than a couple of seconds, the engine is asked whether the server's exec still
+/// runs: a server killed meanwhile (by the command, or for memory) leaves <c>od</c> holding its output open, so the
+/// stream alone would not tell.</para>
 /// <para>Guarantees are the exec path's: output capped in bounded memory on this side, no input (<c>/dev/null</c>),
 /// the timeout and cancellation kill the command's session (through one exec, as the exec path does), stragglers in
 /// the session are killed when the command ends, only the container's variables and the request's reach the command,
 /// and the server runs as the workspace's user. One command at a time: while one runs, another command of the same
 /// workspace goes through plain exec (see <see cref="TryRunAsync"/>), so commands still run concurrently.</para>
-/// <para>If the server cannot start (no <c>od</c>, <c>setsid</c> or <c>mkfifo</c> in the image, say) the workspace
-/// uses plain exec from then on. If it dies before a command was sent, the command goes through plain exec; if it dies
+/// <para>If the server cannot start (no <c>od</c>, <c>setsid</c> or <c>mkfifo</c> in the image, say; or three times
+/// not in time) the workspace uses plain exec from then on. If it dies before a command was sent, the command goes through plain exec; if it dies
 /// while a command runs, the command's session is killed and its result says so; the next command starts a new server.</para>
 /// </remarks>
 internal sealed class ContainerCommandServer : IAsyncDisposable
@@ -44,17 +51,19 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     private const string Script =
         // Control lines go to fd 3; the shell's own notices (such as "Killed" for a job) go nowhere.
         "exec 3>&2 2>/dev/null; _pa_q=/tmp/.parallelagents-cmd-$$; " +
-        "for _pa_t in od setsid mkfifo env rm; do command -v \"$_pa_t\" >/dev/null 2>&1 || { echo \"n $_pa_t\"; exit 3; }; done; " +
+        "for _pa_t in od cat setsid mkfifo env rm; do command -v \"$_pa_t\" >/dev/null 2>&1 || { echo \"n $_pa_t\"; exit 3; }; done; " +
         "echo r; _pa_c=0; " +
         "while IFS= read -r _pa_n; do _pa_c=$((_pa_c+1)); set --; " +
         "while [ \"$_pa_n\" -gt 0 ]; do IFS= read -r _pa_a || exit 0; " +
         "case $_pa_a in =*) _pa_a=${_pa_a#=} ;; *) _pa_a=$(printf '%bx' \"${_pa_a#%}\"); _pa_a=${_pa_a%x} ;; esac; " +
         "set -- \"$@\" \"$_pa_a\"; _pa_n=$((_pa_n-1)); done; " +
         "_pa_w=$1; shift; " +
-        "rm -f \"$_pa_q\"; if ! mkfifo -m 600 \"$_pa_q\"; then echo \"e $_pa_c 126\" >&3; echo \"x $_pa_c 126\"; continue; fi; " +
-        "od -An -v -tx1 < \"$_pa_q\" & _pa_o=$!; " +
+        "rm -f \"$_pa_q\" \"$_pa_q.od\"; if ! mkfifo -m 600 \"$_pa_q\" \"$_pa_q.od\"; then echo \"e $_pa_c 126\" >&3; echo \"x $_pa_c 126\"; continue; fi; " +
+        // cat (unbuffered) between the command and od: killing cat when a process that left the session holds the
+        // output ends od normally, with what it buffered written out.
+        "od -An -v -tx1 < \"$_pa_q.od\" & _pa_o=$!; cat < \"$_pa_q\" > \"$_pa_q.od\" & _pa_x=$!; " +
         "( cd \"$_pa_w\" || exit 126; exec setsid env \"$@\" ) > \"$_pa_q\" 2>&1 < /dev/null & _pa_s=$!; " +
-        "echo \"p $_pa_c $_pa_s $_pa_o\" >&3; " +
+        "echo \"p $_pa_c $_pa_s $_pa_x\" >&3; " +
         "wait $_pa_s; _pa_r=$?; " +
         // What the command left in its session is killed, as the exec path does; a round may miss a process forked
         // meanwhile, so sweep until a round finds none (at most ten).
@@ -63,7 +72,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         "[ \"$4\" = \"$_pa_s\" ] || continue; kill -9 \"$_pa_p\" 2>/dev/null; _pa_f=0; done; return $_pa_f; }; " +
         "_pa_i=0; while [ $_pa_i -lt 10 ] && _pa_k; do _pa_i=$((_pa_i+1)); done; " +
         "echo \"e $_pa_c $_pa_r\" >&3; " +
-        "wait $_pa_o; rm -f \"$_pa_q\"; echo \"x $_pa_c $_pa_r\"; " +
+        "wait $_pa_o; rm -f \"$_pa_q\" \"$_pa_q.od\"; echo \"x $_pa_c $_pa_r\"; " +
         "done";
 
     private readonly DockerClient _client;

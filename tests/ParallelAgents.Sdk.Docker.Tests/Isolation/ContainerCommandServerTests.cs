@@ -100,6 +100,29 @@ public sealed class ContainerCommandServerTests : IDisposable
         Assert.Equal("waited\n", waited.Output);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_ProcessThatLeftTheSessionHoldsTheOutput_ResultSaysSoAndTheNextCommandWorks(bool commandServer)
+    {
+        await DockerTestEngine.RequireAsync();
+        await using ContainerIsolationProvider provider = NewProvider(commandServer);
+        await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("escapee"), Ct);
+
+        // setsid gives the sleeper a session of its own, which the sweep of the command's session does not reach, and
+        // it keeps the command's output open. The engine closes an exec's output when its process ends; the server
+        // stops reading after a grace period and says why.
+        CommandResult held = await workspace.ExecuteAsync(new CommandRequest { Command = "setsid sleep 307 & echo started", Timeout = TimeSpan.FromMinutes(1) }, Ct);
+        CommandResult next = await workspace.ExecuteAsync(new CommandRequest { Command = "echo next" }, Ct);
+
+        Assert.Equal(0, held.ExitCode);
+        Assert.False(held.TimedOut);
+        Assert.StartsWith("started\n", held.Output, StringComparison.Ordinal);
+        Assert.Equal(commandServer, held.Output.Contains("[the command's output stayed open after it exited", StringComparison.Ordinal));
+        Assert.True(next.Succeeded, next.Output);
+        Assert.Equal("next\n", next.Output);
+    }
+
     [Fact]
     public async Task ExecuteAsync_ServerKilledDuringACommand_SaysSoKillsTheCommandAndTheNextCommandWorks()
     {
