@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk.Docker;
 
@@ -78,17 +79,19 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
     private readonly DockerClient _client;
     private readonly string _containerId;
     private readonly string _user;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Connection? _connection;
     private string? _unavailable;
     private int _startFailures;
     private int _disposed;
 
-    public ContainerCommandServer(DockerClient client, string containerId, string user)
+    public ContainerCommandServer(DockerClient client, string containerId, string user, ILogger logger)
     {
         _client = client;
         _containerId = containerId;
         _user = user;
+        _logger = logger;
     }
 
     /// <summary>Why the server is not used any more (it could not start), or <see langword="null"/>.</summary>
@@ -218,6 +221,7 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
             if (connection.LacksTools || ++_startFailures >= 3)
             {
                 Volatile.Write(ref _unavailable, refused);
+                ContainerLog.CommandServerUnavailable(_logger, _containerId, refused);
             }
 
             return null;

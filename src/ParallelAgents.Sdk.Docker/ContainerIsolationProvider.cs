@@ -351,7 +351,7 @@ public sealed class ContainerIsolationProvider : IIsolationProvider, IIsolationP
     }
 
     internal ContainerCommandServer? NewCommandServer(string containerId) =>
-        _options.UseCommandServer ? new ContainerCommandServer(_docker.Client, containerId, User) : null;
+        _options.UseCommandServer ? new ContainerCommandServer(_docker.Client, containerId, User, _logger) : null;
 
     internal async Task RemoveContainerAsync(ContainerWorkspace workspace)
     {
