@@ -72,6 +72,7 @@ internal static class ContainerHarness
             Report(start, StartTarget);
 
             var exec = new Side("provider: ExecuteAsync in a running container", "docker exec (same container)");
+            var bigExec = new Side("provider: ExecuteAsync printing 1 MiB (output capped as usual)", "docker exec printing 1 MiB (read whole)");
             await using (IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(
                 new WorkspaceRequest { RunId = "bench", Task = new AgentTask { Id = "bench-exec", Instructions = "x" } }))
             {
@@ -81,9 +82,26 @@ internal static class ContainerHarness
                     execRuns,
                     async () => Check(await workspace.ExecuteAsync(new CommandRequest { Command = "echo hi" })),
                     () => Docker(endpoint, "exec", "-u", provider.User, "-w", "/workspace", container, "sh", "-c", "echo hi"));
+
+                // The server sends output as od's hex text (three bytes a byte) and this side decodes it: what that
+                // costs on a large output, against docker exec's raw stream.
+                const string Big = "head -c 1048576 /dev/zero | tr '\\0' a";
+                await MeasureAsync(
+                    bigExec,
+                    Math.Max(5, execRuns / 4),
+                    async () =>
+                    {
+                        CommandResult result = await workspace.ExecuteAsync(new CommandRequest { Command = Big });
+                        if (!result.Succeeded || result.Output.Length + result.OmittedChars < OneMiB)
+                        {
+                            throw new InvalidOperationException("The measured command failed: " + result);
+                        }
+                    },
+                    () => Docker(endpoint, OneMiB, "exec", "-u", provider.User, "-w", "/workspace", container, "sh", "-c", Big));
             }
 
             Report(exec, ExecTarget);
+            Report(bigExec, target: null);
 
             await using var plainProvider = new ContainerIsolationProvider(new ContainerIsolationOptions
             {
@@ -172,7 +190,11 @@ internal static class ContainerHarness
         }
     }
 
-    private static async Task Docker(string endpoint, params string[] args)
+    private const int OneMiB = 1024 * 1024;
+
+    private static Task Docker(string endpoint, params string[] args) => Docker(endpoint, expectedLength: null, args);
+
+    private static async Task Docker(string endpoint, int? expectedLength, params string[] args)
     {
         var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -185,7 +207,7 @@ internal static class ContainerHarness
         string output = await docker.StandardOutput.ReadToEndAsync();
         string error = await docker.StandardError.ReadToEndAsync();
         await docker.WaitForExitAsync();
-        if (docker.ExitCode != 0 || output != "hi\n")
+        if (docker.ExitCode != 0 || (expectedLength is { } length ? output.Length != length : output != "hi\n"))
         {
             throw new InvalidOperationException($"docker {args[0]} failed ({docker.ExitCode}): {output}{error}");
         }

@@ -44,13 +44,13 @@ public sealed class ContainerCommandServerTests : IDisposable
 
         CommandResult result = await workspace.ExecuteAsync(new CommandRequest
         {
-            Command = "printf '%s|%s|\\n' \"$TEXT\" \"$PLAIN\"\ncat <<'EOF'\n  two \\\\ back\\slashes\\n, héllo wörld ✓\nEOF\npwd\n\n",
+            Command = "printf '%s|%s|\\n' \"$TEXT\" \"$PLAIN\"\ncat <<'EOF'\n  two \\\\ back\\slashes\\n, héllo wörld ✓\nEOF\npwd\nprintf 'nul:\\000:end\\n'\n",
             WorkingDirectory = "dir with space",
             Environment = new Dictionary<string, string?> { ["TEXT"] = "line one\nline two\\t\n", ["PLAIN"] = "=a=b= " },
         }, Ct);
 
         Assert.True(result.Succeeded, result.Output);
-        Assert.Equal("line one\nline two\\t\n|=a=b= |\n  two \\\\ back\\slashes\\n, héllo wörld ✓\n/workspace/dir with space\n", result.Output);
+        Assert.Equal("line one\nline two\\t\n|=a=b= |\n  two \\\\ back\\slashes\\n, héllo wörld ✓\n/workspace/dir with space\nnul:\0:end\n", result.Output);
     }
 
     [Theory]
@@ -145,6 +145,24 @@ public sealed class ContainerCommandServerTests : IDisposable
         Assert.True(next.Succeeded, next.Output);
         Assert.EndsWith("next\n", next.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("sleep 306", next.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ImageWithoutBase64_ServerSendsHexAndTheOutputIsTheSame()
+    {
+        await DockerTestEngine.RequireAsync();
+        string image = await DockerTestEngine.NoBase64ImageAsync();
+        await using ContainerIsolationProvider provider = NewProvider(commandServer: true, image);
+        await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("hex"), Ct);
+
+        CommandResult first = await workspace.ExecuteAsync(new CommandRequest { Command = "printf 'nul:\\000:h\\303\\251llo\\n'; echo $PPID >&2" }, Ct);
+        CommandResult second = await workspace.ExecuteAsync(new CommandRequest { Command = "echo $PPID; exit 5" }, Ct);
+
+        Assert.True(first.Succeeded, first.Output);
+        Assert.StartsWith("nul:\0:héllo\n", first.Output, StringComparison.Ordinal);
+        Assert.Equal(5, second.ExitCode);
+        Assert.Equal(first.Output["nul:\0:héllo\n".Length..], second.Output);
+        Assert.Null(((ContainerWorkspace)workspace).Server?.Unavailable);
     }
 
     [Fact]

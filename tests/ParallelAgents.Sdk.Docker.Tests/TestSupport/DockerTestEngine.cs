@@ -19,9 +19,15 @@ internal static class DockerTestEngine
     /// <c>mkfifo</c>, so the command server cannot start in it.</summary>
     public const string ShellOnlyImage = "parallelagents-test/dash:1";
 
+    /// <summary>An image whose <c>/bin/sh</c> is dash, with BusyBox as <c>sleep</c> and the tools the command server
+    /// needs, but no <c>base64</c>: the server sends output as <c>od</c>'s hex.</summary>
+    public const string NoBase64Image = "parallelagents-test/dash-od:1";
+
     private static readonly Lazy<Task<string?>> Ready = new(PrepareAsync);
 
-    private static readonly Lazy<Task<string?>> ShellOnlyReady = new(PrepareShellOnlyAsync);
+    private static readonly Lazy<Task<string?>> ShellOnlyReady = new(() => PrepareDashAsync(ShellOnlyImage, ["sleep"]));
+
+    private static readonly Lazy<Task<string?>> NoBase64Ready = new(() => PrepareDashAsync(NoBase64Image, ["sleep", "od", "cat", "setsid", "mkfifo", "env", "rm", "ps", "printf"]));
 
     public static string Endpoint => ContainerIsolationOptions.DefaultEndpoint;
 
@@ -61,6 +67,17 @@ internal static class DockerTestEngine
         }
 
         return ShellOnlyImage;
+    }
+
+    /// <summary>Returns <see cref="NoBase64Image"/>, made on first use from this machine's dash and BusyBox.</summary>
+    public static async Task<string> NoBase64ImageAsync()
+    {
+        if (await NoBase64Ready.Value is { } reason)
+        {
+            SkipOrFail(reason);
+        }
+
+        return NoBase64Image;
     }
 
     /// <summary>Runs the docker CLI (the oracle the tests check against) and returns its standard output.</summary>
@@ -170,9 +187,9 @@ internal static class DockerTestEngine
         }
     }
 
-    private static async Task<string?> PrepareShellOnlyAsync()
+    private static async Task<string?> PrepareDashAsync(string image, string[] applets)
     {
-        if (await ContainerImages.ExistsAsync(ShellOnlyImage, Endpoint))
+        if (await ContainerImages.ExistsAsync(image, Endpoint))
         {
             return null;
         }
@@ -180,7 +197,7 @@ internal static class DockerTestEngine
         const string Dash = "/bin/dash";
         if (!File.Exists(Dash) || !File.Exists(BusyBox))
         {
-            return $"The image {ShellOnlyImage} is missing and {Dash} or {BusyBox} is not there to make it: apt-get install -y dash busybox-static.";
+            return $"The image {image} is missing and {Dash} or {BusyBox} is not there to make it: apt-get install -y dash busybox-static.";
         }
 
         string root = Directory.CreateTempSubdirectory("pa-dash-rootfs-").FullName;
@@ -193,7 +210,11 @@ internal static class DockerTestEngine
 
             CopyInto(root, Dash, "/bin/sh");
             CopyInto(root, BusyBox, "/bin/busybox");
-            File.CreateSymbolicLink(Path.Combine(root, "bin", "sleep"), "busybox");
+            foreach (string applet in applets)
+            {
+                File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
+            }
+
             foreach (string library in Libraries(Dash))
             {
                 CopyInto(root, library, library);
@@ -203,7 +224,7 @@ internal static class DockerTestEngine
             await TarFile.CreateFromDirectoryAsync(root, archive, includeBaseDirectory: false);
             try
             {
-                await ContainerImages.ImportImageAsync(archive, ShellOnlyImage, Endpoint);
+                await ContainerImages.ImportImageAsync(archive, image, Endpoint);
             }
             finally
             {
