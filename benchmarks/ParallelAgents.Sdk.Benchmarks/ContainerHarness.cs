@@ -11,8 +11,10 @@ namespace ParallelAgents.Sdk.Benchmarks;
 /// <item>start: a whole workspace (worktree of a one-file repository, container created and started, one command run
 /// through exec, container and worktree removed) against <c>docker run --rm</c> of the same command with the same
 /// lockdown flags and bind mount (target at most 1.0×);</item>
-/// <item>exec: one command in a running container (<see cref="IAgentWorkspace.ExecuteAsync"/>) against
-/// <c>docker exec</c> (target at most 0.5×).</item>
+/// <item>exec: one command in a running container (<see cref="IAgentWorkspace.ExecuteAsync"/>, through the command
+/// server kept running in the container) against <c>docker exec</c> (target at most 0.5×);</item>
+/// <item>for reference, the same with <see cref="ContainerIsolationOptions.UseCommandServer"/> off (one Docker exec per
+/// command) against <c>docker exec</c>.</item>
 /// </list>
 /// Not a BenchmarkDotNet benchmark: each measurement takes tens to hundreds of milliseconds of engine time, and the
 /// figure of merit is the ratio of medians.
@@ -48,7 +50,7 @@ internal static class ContainerHarness
                 Worktree = new WorktreeIsolationOptions { RepositoryPath = repository },
             });
             await provider.StartRunAsync("bench");
-            Print($"engine {endpoint}, image {image}, user {provider.User}, 2 s of warm-up per side");
+            Print($"engine {endpoint}, image {image}, user {provider.User}, 2 s of warm-up per side, load average {LoadAverage()}");
 
             string mount = Directory.CreateTempSubdirectory("pa-bench-mount-").FullName;
             var start = new Side("provider: workspace + 1 command + dispose", "docker run --rm (same flags, same command)");
@@ -70,6 +72,7 @@ internal static class ContainerHarness
             Report(start, StartTarget);
 
             var exec = new Side("provider: ExecuteAsync in a running container", "docker exec (same container)");
+            var bigExec = new Side("provider: ExecuteAsync printing 1 MiB (output capped as usual)", "docker exec printing 1 MiB (read whole)");
             await using (IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(
                 new WorkspaceRequest { RunId = "bench", Task = new AgentTask { Id = "bench-exec", Instructions = "x" } }))
             {
@@ -79,9 +82,48 @@ internal static class ContainerHarness
                     execRuns,
                     async () => Check(await workspace.ExecuteAsync(new CommandRequest { Command = "echo hi" })),
                     () => Docker(endpoint, "exec", "-u", provider.User, "-w", "/workspace", container, "sh", "-c", "echo hi"));
+
+                // The server sends output as od's hex text (three bytes a byte) and this side decodes it: what that
+                // costs on a large output, against docker exec's raw stream.
+                const string Big = "head -c 1048576 /dev/zero | tr '\\0' a";
+                await MeasureAsync(
+                    bigExec,
+                    Math.Max(5, execRuns / 4),
+                    async () =>
+                    {
+                        CommandResult result = await workspace.ExecuteAsync(new CommandRequest { Command = Big });
+                        if (!result.Succeeded || result.Output.Length + result.OmittedChars < OneMiB)
+                        {
+                            throw new InvalidOperationException("The measured command failed: " + result);
+                        }
+                    },
+                    () => Docker(endpoint, OneMiB, "exec", "-u", provider.User, "-w", "/workspace", container, "sh", "-c", Big));
             }
 
             Report(exec, ExecTarget);
+            Report(bigExec, target: null);
+
+            await using var plainProvider = new ContainerIsolationProvider(new ContainerIsolationOptions
+            {
+                Image = image,
+                Endpoint = endpoint,
+                UseCommandServer = false,
+                Worktree = new WorktreeIsolationOptions { RepositoryPath = repository },
+            });
+            var plain = new Side("provider, command server off: one Docker exec per command", "docker exec (same container)");
+            await using (IAgentWorkspace workspace = await plainProvider.CreateWorkspaceAsync(
+                new WorkspaceRequest { RunId = "bench", Task = new AgentTask { Id = "bench-plain-exec", Instructions = "x" } }))
+            {
+                string container = ((ContainerWorkspace)workspace).ContainerId;
+                await MeasureAsync(
+                    plain,
+                    execRuns,
+                    async () => Check(await workspace.ExecuteAsync(new CommandRequest { Command = "echo hi" })),
+                    () => Docker(endpoint, "exec", "-u", provider.User, "-w", "/workspace", container, "sh", "-c", "echo hi"));
+            }
+
+            Report(plain, target: null);
+            Print("load average: " + LoadAverage());
             Directory.Delete(mount, recursive: true);
             return start.Ratio <= StartTarget && exec.Ratio <= ExecTarget ? 0 : 1;
         }
@@ -128,14 +170,15 @@ internal static class ContainerHarness
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static void Report(Side side, double target)
+    private static void Report(Side side, double? target)
     {
         Print(string.Create(CultureInfo.InvariantCulture,
             $"{side.ProviderName}: median {Median(side.Provider):F1} ms, p90 {Percentile(side.Provider, 0.9):F1} ms ({side.Provider.Count} runs)"));
         Print(string.Create(CultureInfo.InvariantCulture,
             $"{side.BaselineName}: median {Median(side.Baseline):F1} ms, p90 {Percentile(side.Baseline, 0.9):F1} ms ({side.Baseline.Count} runs)"));
-        Print(string.Create(CultureInfo.InvariantCulture,
-            $"ratio {side.Ratio:F2}x (target at most {target:F1}x): {(side.Ratio <= target ? "met" : "NOT met")}"));
+        Print(target is { } goal
+            ? string.Create(CultureInfo.InvariantCulture, $"ratio {side.Ratio:F2}x (target at most {goal:F1}x): {(side.Ratio <= goal ? "met" : "NOT met")}")
+            : string.Create(CultureInfo.InvariantCulture, $"ratio {side.Ratio:F2}x (no target: for reference)"));
         Print(string.Empty);
     }
 
@@ -147,7 +190,11 @@ internal static class ContainerHarness
         }
     }
 
-    private static async Task Docker(string endpoint, params string[] args)
+    private const int OneMiB = 1024 * 1024;
+
+    private static Task Docker(string endpoint, params string[] args) => Docker(endpoint, expectedLength: null, args);
+
+    private static async Task Docker(string endpoint, int? expectedLength, params string[] args)
     {
         var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -160,7 +207,7 @@ internal static class ContainerHarness
         string output = await docker.StandardOutput.ReadToEndAsync();
         string error = await docker.StandardError.ReadToEndAsync();
         await docker.WaitForExitAsync();
-        if (docker.ExitCode != 0 || output != "hi\n")
+        if (docker.ExitCode != 0 || (expectedLength is { } length ? output.Length != length : output != "hi\n"))
         {
             throw new InvalidOperationException($"docker {args[0]} failed ({docker.ExitCode}): {output}{error}");
         }
@@ -197,6 +244,10 @@ internal static class ContainerHarness
     }
 
     private static void Print(string line) => Console.WriteLine(line);
+
+    /// <summary>The machine's load over 1, 5 and 15 minutes (Linux), so that a figure can be read against it.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private sealed class Side(string providerName, string baselineName)
     {

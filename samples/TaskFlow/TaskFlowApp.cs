@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using ParallelAgents.Sdk;
 using Spectre.Console;
+using ParallelAgents.Sdk.Docker;
 
 namespace TaskFlow;
 
@@ -85,6 +86,20 @@ public static class TaskFlowApp
             output.WriteLine("       The tools, commands, checks, git worktrees, merges and conflict resolution are real. Set OPENAI_API_KEY or use --live for a real model.");
         }
 
+        string? image = null;
+        if (options.Containers)
+        {
+            image = options.Image ?? TaskFlowImage.DefaultTag;
+            if (await TaskFlowImage.EnsureAsync(image, endpoint: null, output, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                output.WriteLine($"TaskFlow cannot run with --isolation container: {problem}");
+                return 2;
+            }
+
+            output.WriteLine($"Isolation: container. Each task's commands and checks run in a locked-down container of {image} " +
+                "(no network, not root, read-only root, its worktree at /workspace); files, commits and merges stay on this machine.");
+        }
+
         // With the live table, the table shows what the log lines would: the log keeps only the usage for the summary.
         var log = new RunLog(output, logEvents: liveConsole is null);
         IChatClient? liveClient = useLive ? live!.CreateClient() : null;
@@ -97,7 +112,7 @@ public static class TaskFlowApp
         var router = new ConversationRouter(open, useLive ? live!.Model : ScriptedTaskFlowModel.ModelId, log.Answered);
         try
         {
-            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, liveConsole, cancellationToken).ConfigureAwait(false);
+            RunOutcome outcome = await RunOnceAsync(repository, router, log, replay: !useLive, onEvent: null, liveConsole, image, cancellationToken).ConfigureAwait(false);
             var problems = new List<string>();
             foreach ((ConversationKey key, ReplayChatClient replay) in replays)
             {
@@ -133,13 +148,15 @@ public static class TaskFlowApp
     /// (worktrees, shared memory file, merging) and the agents over <paramref name="chatClient"/>.</summary>
     internal static Task<RunOutcome> RunOnceAsync(
         string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, CancellationToken cancellationToken) =>
-        RunOnceAsync(repository, chatClient, log, replay, onEvent, liveConsole: null, cancellationToken);
+        RunOnceAsync(repository, chatClient, log, replay, onEvent, liveConsole: null, containerImage: null, cancellationToken);
 
     /// <summary>One run, as <see cref="RunOnceAsync(string, IChatClient, RunLog, bool, Action{AgentEvent}?, CancellationToken)"/>;
     /// with <paramref name="liveConsole"/>, the run is shown as a live table there (ParallelAgents.Sdk.Console) and
-    /// <paramref name="onEvent"/> is not called.</summary>
+    /// <paramref name="onEvent"/> is not called; with <paramref name="containerImage"/>, every task's commands and checks
+    /// run in a container of it.</summary>
     internal static async Task<RunOutcome> RunOnceAsync(
-        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, IAnsiConsole? liveConsole, CancellationToken cancellationToken)
+        string repository, IChatClient chatClient, RunLog log, bool replay, Action<AgentEvent>? onEvent, IAnsiConsole? liveConsole,
+        string? containerImage, CancellationToken cancellationToken)
     {
         DemoRepository.Create(repository, TaskFlowPlan.Yaml);
         log.Line($"Repository: {repository} (branch main; worktrees in {repository}.worktrees)");
@@ -158,6 +175,20 @@ public static class TaskFlowApp
                 .UseChatClient(chatClient)
                 .UseSharedMemory(memory)
                 .WithMaxParallelAgents(4);
+            if (containerImage is not null)
+            {
+                builder
+                    .UseContainerIsolation(o =>
+                    {
+                        o.Image = containerImage;
+                        // npm would otherwise look for its own updates, over a network the container does not have.
+                        o.Environment["NO_UPDATE_NOTIFIER"] = "1";
+                        o.Environment["npm_config_update_notifier"] = "false";
+                        o.Environment["npm_config_fund"] = "false";
+                    })
+                    .Configure(o => o.DefaultIsolation = IsolationNames.Container);
+            }
+
             if (replay)
             {
                 // A replayed conversation cannot be tried again: its cassette has moved on. A failure is the answer.

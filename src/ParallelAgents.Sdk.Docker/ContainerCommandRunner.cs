@@ -23,20 +23,22 @@ internal static class ContainerCommandRunner
     /// <summary>How long to wait for the output to close after the command has ended (or been killed).</summary>
     private static readonly TimeSpan PipeGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>Kills every process of session <c>$1</c> but itself (zombies are dead already); says whether it found one.</summary>
+    /// <summary>Kills every process of session <c>$_pa_s</c> but itself (zombies are dead already); says whether it found one.</summary>
     private const string KillSessionFunction =
         "k() { f=1; for d in /proc/[0-9]*; do p=${d#/proc/}; [ \"$p\" = \"$$\" ] && continue; " +
         "read -r l 2>/dev/null < \"$d/stat\" || continue; set -- ${l##*) }; [ \"$1\" = Z ] && continue; " +
-        "[ \"$4\" = \"$s\" ] || continue; kill -9 \"$p\" 2>/dev/null; f=0; done; return $f; }; " +
+        "[ \"$4\" = \"$_pa_s\" ] || continue; kill -9 \"$p\" 2>/dev/null; f=0; done; return $f; }; " +
         // A process may fork while its session is swept: sweep again until a round finds none (at most ten).
         "i=0; while [ $i -lt 10 ] && k; do i=$((i+1)); done";
 
-    /// <summary>$0 is the shell, $1 the command, the rest the names of variables to remove.</summary>
+    /// <summary>$0 is the shell, $1 the command, the rest the names of variables to remove. The variables it sets
+    /// before the command start with <c>_pa_</c>: one the environment also has is exported, and the command would see it.</summary>
     private const string Wrapper =
-        "c=$1; shift; for n in \"$@\"; do unset \"$n\" 2>/dev/null; done; s=$$; echo \"pid $$\" >&2; " +
-        "\"$0\" -c \"$c\" 2>&1; r=$?; " + KillSessionFunction + "; echo \"exit $r\" >&2; exit $r";
+        "_pa_c=$1; shift; for _pa_n in \"$@\"; do unset \"$_pa_n\" 2>/dev/null; done; _pa_s=$$; echo \"pid $$\" >&2; " +
+        "\"$0\" -c \"$_pa_c\" 2>&1; r=$?; " + KillSessionFunction + "; echo \"exit $r\" >&2; exit $r";
 
-    private const string Killer = "s=$1; " + KillSessionFunction;
+    /// <summary>Kills every process of session <c>$1</c>.</summary>
+    internal const string Killer = "_pa_s=$1; " + KillSessionFunction;
 
     private const string Shell = "/bin/sh";
 

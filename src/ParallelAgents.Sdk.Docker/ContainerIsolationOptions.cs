@@ -71,6 +71,16 @@ public sealed class ContainerIsolationOptions
     /// <value>The default is <see langword="true"/>.</value>
     public bool UseInit { get; set; } = true;
 
+    /// <summary>Whether commands run through a shell kept running in the container (started with the workspace's
+    /// first command, one Docker exec with its input attached) instead of one Docker exec each, which costs the
+    /// engine's exec setup every time. The guarantees are the same: timeout and cancellation kill everything the
+    /// command started, output is capped, only the named variables reach it, same user, folder and exit codes. The
+    /// server runs one command at a time; a command started while another runs goes through plain exec, as does
+    /// every command when the image lacks what the server needs (<c>od</c>, <c>setsid</c>, <c>mkfifo</c>, <c>env</c>,
+    /// which BusyBox and coreutils with util-linux have).</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool UseCommandServer { get; set; } = true;
+
     /// <summary>The command that keeps the container running between the agent's commands (it overrides the image's
     /// entry point and command).</summary>
     /// <value>The default is <c>sleep 2147483647</c>, which GNU and BusyBox <c>sleep</c> both accept.</value>
@@ -219,6 +229,7 @@ public sealed class ContainerIsolationOptions
         Cpus = Cpus,
         PidsLimit = PidsLimit,
         UseInit = UseInit,
+        UseCommandServer = UseCommandServer,
         KeepAliveCommand = [.. KeepAliveCommand],
         Environment = new Dictionary<string, string>(Environment, StringComparer.Ordinal),
         Labels = new Dictionary<string, string>(Labels, StringComparer.Ordinal),

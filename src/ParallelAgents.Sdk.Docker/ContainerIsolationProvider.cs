@@ -14,8 +14,10 @@ namespace ParallelAgents.Sdk.Docker;
 /// </summary>
 /// <remarks>
 /// <para>The container is made from <see cref="ContainerIsolationOptions.Image"/> (never pulled) and kept running
-/// with <see cref="ContainerIsolationOptions.KeepAliveCommand"/>; each command is <c>/bin/sh -c &lt;command&gt;</c>
-/// through Docker exec, in <c>/workspace</c> (or the request's folder there), with the same results as on the host:
+/// with <see cref="ContainerIsolationOptions.KeepAliveCommand"/>; each command is <c>/bin/sh -c &lt;command&gt;</c>, run
+/// by a shell kept running in the container (<see cref="ContainerIsolationOptions.UseCommandServer"/>; one Docker exec
+/// for the workspace's life) or through a Docker exec of its own, in <c>/workspace</c> (or the request's folder there),
+/// with the same results as on the host:
 /// output capped with head and tail, a timeout that kills every process the command started, and an environment of
 /// only <see cref="ContainerIsolationOptions.Environment"/> and the request's own variables. The workspace's
 /// <see cref="IAgentWorkspace.Files"/> and <see cref="IAgentWorkspace.CommitAsync"/> work on the worktree from the
@@ -337,12 +339,28 @@ public sealed class ContainerIsolationProvider : IIsolationProvider, IIsolationP
         return problems.Count == 0 ? options : throw new ParallelAgentsConfigurationException(problems);
     }
 
-    internal Task<CommandResult> ExecuteAsync(string containerId, string workingDirectory, CommandRequest request, CancellationToken cancellationToken) =>
-        ContainerCommandRunner.RunAsync(_docker.Client, containerId, User, workingDirectory, request, cancellationToken);
+    internal async Task<CommandResult> ExecuteAsync(ContainerWorkspace workspace, string workingDirectory, CommandRequest request, CancellationToken cancellationToken)
+    {
+        if (workspace.Server is { } server
+            && await server.TryRunAsync(workingDirectory, request, cancellationToken).ConfigureAwait(false) is { } served)
+        {
+            return served;
+        }
+
+        return await ContainerCommandRunner.RunAsync(_docker.Client, workspace.ContainerId, User, workingDirectory, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal ContainerCommandServer? NewCommandServer(string containerId) =>
+        _options.UseCommandServer ? new ContainerCommandServer(_docker.Client, containerId, User, _logger) : null;
 
     internal async Task RemoveContainerAsync(ContainerWorkspace workspace)
     {
         _live.TryRemove(workspace, out _);
+        if (workspace.Server is { } server)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (await RemoveContainerAsync(workspace.ContainerId).ConfigureAwait(false))
         {
             ContainerLog.Removed(_logger, workspace.ContainerName, workspace.ContainerId);

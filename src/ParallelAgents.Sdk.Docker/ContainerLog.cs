@@ -24,4 +24,7 @@ internal static partial class ContainerLog
 
     [LoggerMessage(7, LogLevel.Warning, "Removing the network {Name} of run {RunId} failed; the sweeper removes it once this process has ended")]
     public static partial void NetworkRemoveFailed(ILogger logger, string name, string runId, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "The command server cannot run in container {Id} ({Reason}); its commands go through one Docker exec each, which is slower but the same otherwise")]
+    public static partial void CommandServerUnavailable(ILogger logger, string id, string reason);
 }

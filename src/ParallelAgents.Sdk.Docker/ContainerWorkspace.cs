@@ -14,7 +14,12 @@ internal sealed class ContainerWorkspace : IAgentWorkspace
         _worktree = worktree;
         ContainerId = containerId;
         ContainerName = containerName;
+        Server = provider.NewCommandServer(containerId);
     }
+
+    /// <summary>The shell kept running in the container that runs commands without an exec each, or
+    /// <see langword="null"/> when <see cref="ContainerIsolationOptions.UseCommandServer"/> is off.</summary>
+    public ContainerCommandServer? Server { get; }
 
     public string ContainerId { get; }
 
@@ -51,7 +56,7 @@ internal sealed class ContainerWorkspace : IAgentWorkspace
 
         string relative = Path.GetRelativePath(RootPath, folder).Replace(Path.DirectorySeparatorChar, '/');
         string inContainer = relative == "." ? ContainerIsolationOptions.WorkspacePath : ContainerIsolationOptions.WorkspacePath + "/" + relative;
-        return await _provider.ExecuteAsync(ContainerId, inContainer, request, cancellationToken).ConfigureAwait(false);
+        return await _provider.ExecuteAsync(this, inContainer, request, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<WorkspaceCommit?> CommitAsync(string message, CancellationToken cancellationToken = default)

@@ -16,11 +16,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
 
     public void Dispose() => _repo.Dispose();
 
-    [Fact]
-    public async Task ExecuteAsync_FileWrittenInContainer_LandsOnTheAgentsBranchAfterCommit()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_FileWrittenInContainer_LandsOnTheAgentsBranchAfterCommit(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("backend"), Ct);
 
         CommandResult result = await workspace.ExecuteAsync(new CommandRequest
@@ -41,11 +43,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         _repo.AssertFsckClean();
     }
 
-    [Fact]
-    public async Task ExecuteAsync_FileWrittenOnTheHost_IsSeenInTheContainer()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_FileWrittenOnTheHost_IsSeenInTheContainer(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("files"), Ct);
 
         await workspace.Files.WriteAllTextAsync("from-host.txt", "written by the file tool\n", Ct);
@@ -134,7 +138,7 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.True(send.Succeeded, send.Output);
         Assert.True(received.Output == "hello from the client\n", $"received {received} [{received.Output}]; sent {send} [{send.Output}]");
         Assert.DoesNotContain("rc=0", blocked.Output, StringComparison.Ordinal);
-        Assert.True(outsideReceived.TimedOut);
+        Assert.True(outsideReceived.TimedOut, $"{outsideReceived} [{outsideReceived.Output}]");
         Assert.DoesNotContain("escaped", outsideReceived.Output, StringComparison.Ordinal);
         Assert.Single(DockerTestEngine.NetworksLabelled("parallelagents.run-id=" + _runId));
 
@@ -144,11 +148,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.Empty(DockerTestEngine.NetworksLabelled("parallelagents.run-id=" + _runId));
     }
 
-    [Fact]
-    public async Task ExecuteAsync_AllocationPastTheMemoryLimit_IsKilledAndTheNextCommandWorks()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_AllocationPastTheMemoryLimit_IsKilledAndTheNextCommandWorks(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider(o => o.MemoryBytes = 64L * 1024 * 1024);
+        await using ContainerIsolationProvider provider = NewProvider(o => { o.MemoryBytes = 64L * 1024 * 1024; o.UseCommandServer = commandServer; });
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("memory"), Ct);
 
         // tail keeps the whole line (no newline ever comes) in memory: 256 MiB against a 64 MiB limit.
@@ -162,11 +168,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.Equal("true\n", DockerTestEngine.Docker("inspect", "--format", "{{.State.Running}}", ((ContainerWorkspace)workspace).ContainerId));
     }
 
-    [Fact]
-    public async Task ExecuteAsync_ForkBomb_StopsAtThePidsLimitAndTheWorkspaceGoesOn()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_ForkBomb_StopsAtThePidsLimitAndTheWorkspaceGoesOn(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider(o => o.PidsLimit = 24);
+        await using ContainerIsolationProvider provider = NewProvider(o => { o.PidsLimit = 24; o.UseCommandServer = commandServer; });
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("forks"), Ct);
 
         // Bounded: 100 sleepers asked for against a limit of 24. Each is started by a shell of its own, so that a
@@ -184,11 +192,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.Equal("still here\n0\n", after.Output);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_LockedDown_NotRootNoCapabilitiesNoNewPrivilegesReadOnlyRootWritableTmp()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_LockedDown_NotRootNoCapabilitiesNoNewPrivilegesReadOnlyRootWritableTmp(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("lockdown"), Ct);
 
         CommandResult result = await workspace.ExecuteAsync(new CommandRequest
@@ -204,11 +214,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.True(File.Exists(Path.Combine(workspace.RootPath, "x")));
     }
 
-    [Fact]
-    public async Task ExecuteAsync_PastItsTimeout_IsKilledWithEverythingItStarted()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_PastItsTimeout_IsKilledWithEverythingItStarted(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("timeout"), Ct);
 
         CommandResult slow = await workspace.ExecuteAsync(new CommandRequest
@@ -225,11 +237,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.DoesNotContain("sleep 30", ps.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_BackgroundProcessOutlivingTheCommand_IsKilledWhenTheCommandEnds()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_BackgroundProcessOutlivingTheCommand_IsKilledWhenTheCommandEnds(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("straggler"), Ct);
 
         CommandResult quick = await workspace.ExecuteAsync(new CommandRequest { Command = "sleep 304 > /dev/null 2>&1 & echo left one behind" }, Ct);
@@ -240,11 +254,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.DoesNotContain("sleep 304", ps.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_Cancelled_KillsTheCommandAndThrows()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_Cancelled_KillsTheCommandAndThrows(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("cancel"), Ct);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
@@ -257,11 +273,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.DoesNotContain("sleep 305", ps.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_LongOutput_KeepsHeadAndTailWithinTheCap()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_LongOutput_KeepsHeadAndTailWithinTheCap(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("output"), Ct);
 
         CommandResult result = await workspace.ExecuteAsync(new CommandRequest { Command = "seq 1 100000", MaxOutputChars = 100 }, Ct);
@@ -273,13 +291,15 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.Contains("[... 588,795 characters cut ...]", result.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_Environment_HasNoHostSecretsOnlyWhatIsNamed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_Environment_HasNoHostSecretsOnlyWhatIsNamed(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
         using var secret = new EnvironmentVariable("PA_DOCKER_TEST_API_KEY", "sk-host-secret-value");
         using var plain = new EnvironmentVariable("PA_DOCKER_TEST_PLAIN", "host-plain-value");
-        await using ContainerIsolationProvider provider = NewProvider(o => o.Environment["TEAM_SETTING"] = "from-options");
+        await using ContainerIsolationProvider provider = NewProvider(o => { o.Environment["TEAM_SETTING"] = "from-options"; o.UseCommandServer = commandServer; });
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("env"), Ct);
 
         CommandResult result = await workspace.ExecuteAsync(new CommandRequest
@@ -297,11 +317,13 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         Assert.DoesNotContain("GIT_TERMINAL_PROMPT", result.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExecuteAsync_WorkingFolderOutsideTheWorkspace_IsRefused()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExecuteAsync_WorkingFolderOutsideTheWorkspace_IsRefused(bool commandServer)
     {
         await DockerTestEngine.RequireAsync();
-        await using ContainerIsolationProvider provider = NewProvider();
+        await using ContainerIsolationProvider provider = NewProvider(o => o.UseCommandServer = commandServer);
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("escape"), Ct);
 
         await Assert.ThrowsAsync<WorkspacePathException>(() => workspace.ExecuteAsync(new CommandRequest { Command = "ls", WorkingDirectory = "../.." }, Ct).AsTask());

@@ -15,7 +15,19 @@ internal static class DockerTestEngine
 
     private const string BusyBox = "/bin/busybox";
 
+    /// <summary>An image whose <c>/bin/sh</c> is dash, with BusyBox only as <c>sleep</c>: no <c>od</c>, <c>setsid</c> or
+    /// <c>mkfifo</c>, so the command server cannot start in it.</summary>
+    public const string ShellOnlyImage = "parallelagents-test/dash:1";
+
+    /// <summary>An image whose <c>/bin/sh</c> is dash, with BusyBox as <c>sleep</c> and the tools the command server
+    /// needs, but no <c>base64</c>: the server sends output as <c>od</c>'s hex.</summary>
+    public const string NoBase64Image = "parallelagents-test/dash-od:1";
+
     private static readonly Lazy<Task<string?>> Ready = new(PrepareAsync);
+
+    private static readonly Lazy<Task<string?>> ShellOnlyReady = new(() => PrepareDashAsync(ShellOnlyImage, ["sleep"]));
+
+    private static readonly Lazy<Task<string?>> NoBase64Ready = new(() => PrepareDashAsync(NoBase64Image, ["sleep", "od", "cat", "setsid", "mkfifo", "env", "rm", "ps", "printf"]));
 
     public static string Endpoint => ContainerIsolationOptions.DefaultEndpoint;
 
@@ -33,6 +45,39 @@ internal static class DockerTestEngine
 
             Assert.Skip(reason);
         }
+    }
+
+    /// <summary>Skips the test with the reason, or fails it when <c>PARALLELAGENTS_REQUIRE_ENGINES=1</c>.</summary>
+    public static void SkipOrFail(string reason)
+    {
+        if (Required)
+        {
+            Assert.Fail("PARALLELAGENTS_REQUIRE_ENGINES=1, so this Docker test cannot be skipped. " + reason);
+        }
+
+        Assert.Skip(reason);
+    }
+
+    /// <summary>Returns <see cref="ShellOnlyImage"/>, made on first use from this machine's dash and BusyBox.</summary>
+    public static async Task<string> ShellOnlyImageAsync()
+    {
+        if (await ShellOnlyReady.Value is { } reason)
+        {
+            SkipOrFail(reason);
+        }
+
+        return ShellOnlyImage;
+    }
+
+    /// <summary>Returns <see cref="NoBase64Image"/>, made on first use from this machine's dash and BusyBox.</summary>
+    public static async Task<string> NoBase64ImageAsync()
+    {
+        if (await NoBase64Ready.Value is { } reason)
+        {
+            SkipOrFail(reason);
+        }
+
+        return NoBase64Image;
     }
 
     /// <summary>Runs the docker CLI (the oracle the tests check against) and returns its standard output.</summary>
@@ -140,6 +185,92 @@ internal static class DockerTestEngine
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static async Task<string?> PrepareDashAsync(string image, string[] applets)
+    {
+        if (await ContainerImages.ExistsAsync(image, Endpoint))
+        {
+            return null;
+        }
+
+        const string Dash = "/bin/dash";
+        if (!File.Exists(Dash) || !File.Exists(BusyBox))
+        {
+            return $"The image {image} is missing and {Dash} or {BusyBox} is not there to make it: apt-get install -y dash busybox-static.";
+        }
+
+        string root = Directory.CreateTempSubdirectory("pa-dash-rootfs-").FullName;
+        try
+        {
+            foreach (string folder in new[] { "bin", "tmp", "proc", "sys", "dev", "etc", "workspace" })
+            {
+                Directory.CreateDirectory(Path.Combine(root, folder));
+            }
+
+            CopyInto(root, Dash, "/bin/sh");
+            CopyInto(root, BusyBox, "/bin/busybox");
+            foreach (string applet in applets)
+            {
+                File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
+            }
+
+            foreach (string library in Libraries(Dash))
+            {
+                CopyInto(root, library, library);
+            }
+
+            string archive = root + ".tar";
+            await TarFile.CreateFromDirectoryAsync(root, archive, includeBaseDirectory: false);
+            try
+            {
+                await ContainerImages.ImportImageAsync(archive, image, Endpoint);
+            }
+            finally
+            {
+                File.Delete(archive);
+            }
+
+            return null;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Copies a host file (following links) to an absolute path in the image's root, keeping it executable.</summary>
+    private static void CopyInto(string root, string source, string target)
+    {
+        string destination = Path.Combine(root, target.TrimStart('/'));
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        File.Copy(source, destination, overwrite: true);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(destination, (UnixFileMode)0b111_101_101);
+        }
+    }
+
+    /// <summary>The shared libraries and loader that <c>ldd</c> names for a binary.</summary>
+    private static List<string> Libraries(string binary)
+    {
+        var start = new ProcessStartInfo("ldd", [binary]) { RedirectStandardOutput = true };
+        using Process ldd = Process.Start(start)!;
+        string output = ldd.StandardOutput.ReadToEnd();
+        ldd.WaitForExit();
+        var libraries = new List<string>();
+        foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string path = line.Contains("=>", StringComparison.Ordinal) ? line[(line.IndexOf("=>", StringComparison.Ordinal) + 2)..].Trim() : line;
+            int paren = path.IndexOf(" (", StringComparison.Ordinal);
+            path = paren >= 0 ? path[..paren] : path;
+            if (path.StartsWith('/'))
+            {
+                libraries.Add(path);
+            }
+        }
+
+        return libraries;
     }
 
     private static string[] Applets()
