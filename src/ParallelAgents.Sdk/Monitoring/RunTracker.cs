@@ -17,7 +17,7 @@ internal sealed class RunTracker
     private readonly LaneSlot[] _slots;
     private readonly int[]? _offsets;
     private readonly int[] _taskEnded;
-    private readonly IReadOnlyList<string>?[] _mergedFiles;
+    private IReadOnlyList<string>?[]? _mergedFiles;
     private readonly object[] _locks;
     private long _endedTicks;
 
@@ -47,7 +47,6 @@ internal sealed class RunTracker
 
         _slots = new LaneSlot[total];
         _taskEnded = new int[tasks.Count];
-        _mergedFiles = new IReadOnlyList<string>?[tasks.Count];
         _locks = new object[Math.Min(LockCount, Math.Max(1, total))];
         for (int i = 0; i < _locks.Length; i++)
         {
@@ -150,7 +149,15 @@ internal sealed class RunTracker
     {
         if (files.Count > 0 && Plan.TryGetTask(taskId, out _))
         {
-            Volatile.Write(ref _mergedFiles[Plan.IndexOf(taskId)], [.. files.Select(redact)]);
+            // Made at the first merge: a run without a repository never needs it.
+            IReadOnlyList<string>?[]? merged = Volatile.Read(ref _mergedFiles);
+            if (merged is null)
+            {
+                var made = new IReadOnlyList<string>?[_taskEnded.Length];
+                merged = Interlocked.CompareExchange(ref _mergedFiles, made, null) ?? made;
+            }
+
+            Volatile.Write(ref merged[Plan.IndexOf(taskId)], [.. files.Select(redact)]);
         }
     }
 
@@ -206,7 +213,8 @@ internal sealed class RunTracker
     {
         AgentTask task = Plan.Tasks[taskIndex];
         int slot = (_offsets?[taskIndex] ?? taskIndex) + lane;
-        IReadOnlyList<string>? merged = Volatile.Read(ref _mergedFiles[taskIndex]);
+        IReadOnlyList<string>?[]? mergedFiles = Volatile.Read(ref _mergedFiles);
+        IReadOnlyList<string>? merged = mergedFiles is null ? null : Volatile.Read(ref mergedFiles[taskIndex]);
         lock (_locks[slot % _locks.Length])
         {
             LaneSlot s = _slots[slot];
