@@ -40,8 +40,14 @@ internal sealed partial class SecretRedactor
     /// <summary>Whether <see cref="Redact(string)"/> can ever change a text.</summary>
     public bool IsEmpty => _secrets.Length == 0 && !_patterns;
 
+    /// <summary>The AI agent's redactor for what goes back to its model (tool results, check feedback): the configured
+    /// secrets only. Key-looking strings the agent reads in the repository's files reach it as they are, so that it
+    /// cannot write <c>[REDACTED]</c> back over a test fixture; <see cref="WithPatterns"/> is for what it writes down.</summary>
     public static SecretRedactor From(ChatClientAgentOptions options) =>
-        new(options.SecretEnvironment.SecretValues().Concat(options.SecretValues));
+        new(options.SecretEnvironment.SecretValues().Concat(options.SecretValues), patterns: false);
+
+    /// <summary>This redactor's secrets, with the key patterns as well.</summary>
+    public SecretRedactor WithPatterns() => _patterns ? this : new SecretRedactor(_secrets, patterns: true);
 
     /// <summary>The engine's redactor: the configured values, the values of the named variables and, unless turned
     /// off, of the host's secret variables, then the key patterns.</summary>
@@ -77,7 +83,7 @@ internal sealed partial class SecretRedactor
             }
         }
 
-        if (!_patterns || text.Length < 12)
+        if (!_patterns || text.Length < 12 || !MightHoldKey(text))
         {
             return text;
         }
@@ -86,6 +92,34 @@ internal sealed partial class SecretRedactor
         // Replace returns a copy when a name such as "token:" matched but its value was kept.
         string redacted = KeyPattern().Replace(text, static match => Masked(match));
         return string.Equals(redacted, text, StringComparison.Ordinal) ? text : redacted;
+    }
+
+    // Every pattern holds one of these: a text with none (most log lines) skips the regular expression, whose scan of
+    // every position costs far more than these vectorized searches.
+    private static readonly string[] Hints =
+        ["sk-", "gh", "AKIA", "ASIA", "xox", "AIza", "eyJ", "PRIVATE KEY", "earer", "asic", "://"];
+
+    private static readonly string[] NameHints = ["key", "secret", "token", "passw", "credential"];
+
+    private static bool MightHoldKey(string text)
+    {
+        foreach (string hint in Hints)
+        {
+            if (text.Contains(hint, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        foreach (string hint in NameHints)
+        {
+            if (text.Contains(hint, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether <paramref name="text"/> holds a configured secret or a key-looking string.</summary>
@@ -166,7 +200,9 @@ internal sealed partial class SecretRedactor
         return entropy >= 3.0;
     }
 
-    // Alternatives without a "value" group are keys by their shape alone; the others are checked by Masked.
+    // Alternatives without a "value" group are keys by their shape alone; the others are checked by Masked. A name
+    // such as OPENAI_API_KEY is matched from its keyword on: scanning back over the whole name from every word
+    // boundary made a clean log line cost microseconds.
     [GeneratedRegex(
         """
         \bsk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}
@@ -179,7 +215,7 @@ internal sealed partial class SecretRedactor
         | -----BEGIN\ [A-Z ]*PRIVATE\ KEY-----[\s\S]*?-----END\ [A-Z ]*PRIVATE\ KEY-----
         | (?<bearer>\b(?:[Bb]earer|[Bb]asic)\s+)(?<value>[A-Za-z0-9._~+/-]+=*)
         | (?<password>://[^/\s:@]{1,64}:)(?<value>[^/\s:@]+)@
-        | \b[A-Za-z0-9_.-]{0,40}(?i:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|credentials?)[A-Za-z0-9_.-]{0,40}["']?\s*[:=]\s*["']?(?<value>[A-Za-z0-9+/_.~=-]+)
+        | (?i:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|credentials?)[A-Za-z0-9_.-]{0,40}["']?\s*[:=]\s*["']?(?<value>[A-Za-z0-9+/_.~=-]+)
         """,
         RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
     private static partial Regex KeyPattern();
