@@ -84,6 +84,32 @@ public class AddParallelAgentsTests
     }
 
     [Fact]
+    public async Task AddParallelAgents_StateDirectory_IsBoundAndTakenFromTheRepositoryAndDefaultsToItsGitFolder()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ParallelAgents:RepositoryPath"] = repo.Path,
+            ["ParallelAgents:StateDirectory"] = "state",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddParallelAgents().UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        AgentEngine engine = provider.GetRequiredService<AgentEngine>();
+
+        RunResult result = await engine.RunAsync(TaskPlan.Parse("tasks:\n  - id: a\n    instructions: x\n"), Ct);
+
+        Assert.Equal(Path.Combine(repo.Path, "state"), engine.StateDirectory);
+        Assert.True(File.Exists(Path.Combine(repo.Path, "state", "runs", result.RunId, "journal.jsonl")));
+
+        var defaults = new ServiceCollection();
+        defaults.AddParallelAgents(o => o.RepositoryPath = repo.Path).UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()));
+        await using ServiceProvider defaultProvider = defaults.BuildServiceProvider();
+        Assert.Equal(Path.Combine(repo.Path, ".git", "parallel-agents"), defaultProvider.GetRequiredService<AgentEngine>().StateDirectory);
+    }
+
+    [Fact]
     public async Task AddParallelAgents_ConfiguredRepository_RunsInWorktreesWithTheConfiguredBranchesAndReports()
     {
         using var repo = new GitRepository(("README.md", "# demo\n"));
