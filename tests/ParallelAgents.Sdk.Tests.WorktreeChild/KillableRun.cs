@@ -47,13 +47,15 @@ public static class KillableRun
     /// <param name="repository">The repository.</param>
     /// <param name="log">The side-effects log.</param>
     /// <param name="point">Where to stop, or <see langword="null"/> not to stop.</param>
-    public static AgentEngine Build(string repository, string log, string? point)
+    /// <param name="strategy">How branches are merged.</param>
+    public static AgentEngine Build(string repository, string log, string? point, MergeStrategy strategy = MergeStrategy.MergeCommit)
     {
         AgentEngine engine = new ParallelAgentsBuilder()
             .UseRepository(repository)
             .UseWorktreeIsolation()
             .WithReportsDirectory(null)
             .UseConflictForecasting(false)
+            .UseMerging(o => o.Strategy = strategy)
             .WithMaxParallelAgents(1)
             .UseAgent(async (context, ct) =>
             {
@@ -86,16 +88,16 @@ public static class KillableRun
         return engine;
     }
 
-    /// <summary>Runs the plan until the kill point: <c>&lt;repository&gt; &lt;side-effects-log&gt; &lt;kill-point&gt;</c>.</summary>
+    /// <summary>Runs the plan until the kill point: <c>&lt;repository&gt; &lt;side-effects-log&gt; &lt;kill-point&gt; &lt;merge-strategy&gt;</c>.</summary>
     public static async Task<int> MainAsync(string[] args)
     {
-        if (args.Length != 3)
+        if (args.Length != 4)
         {
-            await Console.Error.WriteLineAsync("usage: run-plan <repository> <side-effects-log> <kill-point>");
+            await Console.Error.WriteLineAsync("usage: run-plan <repository> <side-effects-log> <kill-point> <merge-strategy>");
             return 2;
         }
 
-        await using AgentEngine engine = Build(args[0], args[1], args[2]);
+        await using AgentEngine engine = Build(args[0], args[1], args[2], Enum.Parse<MergeStrategy>(args[3]));
         RunResult result = await engine.RunAsync(Plan(), RunId, CancellationToken.None);
         Console.WriteLine("ENDED " + result);
         return 1;

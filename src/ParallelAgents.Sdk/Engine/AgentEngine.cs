@@ -311,7 +311,7 @@ public sealed class AgentEngine : IAsyncDisposable
                 continue;
             }
 
-            if (task.Merge is null && onMain.TryGetValue(task.TaskId, out (string Commit, string? Branch) found))
+            if (task.Merge is null && (onMain.TryGetValue(task.TaskId, out (string Commit, string? Branch) found) || FastForwarded(resume, i, out found)))
             {
                 string commit = found.Commit;
                 string branch = found.Branch ?? $"(the branch of task {task.TaskId})";
@@ -330,6 +330,29 @@ public sealed class AgentEngine : IAsyncDisposable
                 journal.TaskEnded(resume.Plan.Tasks[i], i, TaskState.Succeeded, reason, now);
             }
         }
+    }
+
+    /// <summary>Whether one of the task's branches was fast-forwarded into the main branch.</summary>
+    private bool FastForwarded(RunJournalState resume, int taskIndex, out (string Commit, string? Branch) found)
+    {
+        found = default;
+        if (_repository?.Worktrees is not { } worktrees)
+        {
+            return false;
+        }
+
+        AgentTask task = resume.Plan.Tasks[taskIndex];
+        for (int lane = 0; lane < task.AgentCount; lane++)
+        {
+            string branch = worktrees.BranchFor(new WorkspaceRequest { RunId = resume.RunId, Task = task, Lane = lane });
+            if (MergedOnMain.FastForwarded(_repository.Merge.RepositoryPath, _repository.Merge.MainBranch, branch, resume.RunId) is { } tip)
+            {
+                found = (tip, branch);
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<List<IIsolationProviderLifecycle>> StartProvidersAsync(string runId, IIsolationProvider?[] providers, CancellationToken cancellationToken)

@@ -78,6 +78,11 @@ internal sealed class AgentRunService(IServiceProvider services, AgentRunQueue q
                 HostingLog.RunEnded(_logger, run.RunId, result.WasCancelled, succeeded, result.Tasks.Count);
             }
 
+            if (result.WasCancelled && engine.StateDirectory is { } state && result.Tasks.Any(t => t.State == TaskState.Cancelled))
+            {
+                HostingLog.RunResumable(_logger, run.RunId, RunJournal.PathFor(state, run.RunId));
+            }
+
             run.Complete(result);
         }
 #pragma warning disable CA1031 // The plan's own failure goes to its submitter; the queue goes on with the next plan.

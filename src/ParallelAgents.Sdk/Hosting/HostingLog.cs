@@ -15,4 +15,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "The host stopped with {Count} queued runs not started; submit them again")]
     public static partial void RunsNotStarted(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Queued run {RunId} was stopped with the host before it finished; its journal is {JournalPath}: finish it with AgentEngine.ResumeAsync(\"{RunId}\")")]
+    public static partial void RunResumable(ILogger logger, string runId, string journalPath);
 }

@@ -10,7 +10,10 @@ namespace ParallelAgents.Sdk;
 /// progress on its branch (<c>agent/&lt;task-id&gt;</c>), the branches are left in place, and the run's
 /// <see cref="QueuedRun.Completion"/> gets a <see cref="RunResult"/> with <see cref="RunResult.WasCancelled"/> set.
 /// Plans still waiting are not run: their <see cref="QueuedRun.Completion"/> fails with a
-/// <see cref="RunNotStartedException"/>. Nothing is remembered across a restart yet: submit those plans again.</para>
+/// <see cref="RunNotStartedException"/>: submit those plans again. The stopped run's journal (see
+/// <see cref="AgentEngineOptions.StateDirectory"/>) says it is unfinished: after a restart,
+/// <see cref="AgentEngine.ResumeAsync(string, CancellationToken)"/> with its <see cref="QueuedRun.RunId"/> finishes it
+/// without redoing the tasks that had succeeded, each cancelled task continuing from its branch's work in progress.</para>
 /// <para>The queue is served only by the hosted service; without a running host, run plans with
 /// <see cref="AgentEngine.RunAsync(TaskPlan, CancellationToken)"/> instead. The engine runs one plan at a time, so do
 /// not call <c>RunAsync</c> yourself while the queue may be running one.</para>

@@ -419,7 +419,7 @@ public sealed class WorktreeIsolationProvider : IIsolationProvider, IAsyncDispos
     /// <summary>The base the branch was started from when the last run to start a task on it is
     /// <paramref name="runId"/>, read from the branch's reflog (this provider writes who started it and from where);
     /// otherwise <see langword="null"/>.</summary>
-    private static string? BaseOfRunOnBranch(Repository repo, string refName, string runId)
+    internal static string? BaseOfRunOnBranch(Repository repo, string refName, string runId)
     {
         const string Prefix = "parallel-agents: run ";
         foreach (ReflogEntry entry in repo.Refs.Log(refName))

@@ -21,8 +21,8 @@ internal sealed class JournaledTask(string taskId)
     /// <summary>Whether the task was cancelled on purpose, rather than with the run.</summary>
     public bool CancelledOnPurpose { get; set; }
 
-    /// <summary>Whether a resumed run keeps the task as it ended: succeeded, failed, skipped, or cancelled on purpose.
-    /// A task cancelled with the run, or that had not ended, runs again.</summary>
-    public bool IsDone => State is TaskState.Succeeded or TaskState.Failed or TaskState.Skipped
-        || (State is TaskState.Cancelled && CancelledOnPurpose);
+    /// <summary>Whether a resumed run keeps the task as it ended: in any final state (succeeded, failed, skipped,
+    /// rejected in review...) but cancelled, or cancelled on purpose. A task cancelled with the run, or that had not
+    /// ended, runs again.</summary>
+    public bool IsDone => State is { } state && (state != TaskState.Cancelled || CancelledOnPurpose);
 }

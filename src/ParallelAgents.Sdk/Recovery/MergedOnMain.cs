@@ -30,6 +30,24 @@ internal static class MergedOnMain
         return found;
     }
 
+    /// <summary>Whether the main branch contains the tip of <paramref name="branch"/> while the branch holds work of
+    /// <paramref name="runId"/>: a fast-forward merge leaves no merge commit to find, only the branch's own commits.</summary>
+    /// <returns>The branch's tip when it was merged so; otherwise <see langword="null"/>.</returns>
+    public static string? FastForwarded(string repositoryPath, string mainBranch, string branch, string runId)
+    {
+        using var repository = new Repository(repositoryPath);
+        Commit? main = repository.Branches[mainBranch]?.Tip;
+        Commit? tip = repository.Branches[branch]?.Tip;
+        if (main is null || tip is null)
+        {
+            return null;
+        }
+
+        // The branch must have moved past where this run started it: a branch just made sits on a commit main has.
+        string? start = WorktreeIsolationProvider.BaseOfRunOnBranch(repository, "refs/heads/" + branch, runId);
+        return start is not null && start != tip.Sha && repository.ObjectDatabase.FindMergeBase(main, tip)?.Sha == tip.Sha ? tip.Sha : null;
+    }
+
     /// <summary>The branch named in the merger's subject line: <c>Merge branch 'agent/x' into main (task x)</c>.</summary>
     private static string? MergedBranch(string subject)
     {

@@ -140,8 +140,9 @@ internal sealed class RunJournalState
             return;
         }
 
-        // A task the plan does not have cannot appear: the plan is the journal's own first record.
-        JournaledTask? task = Find(root.GetProperty("task").GetString()!);
+        // A task the plan does not have cannot appear: the plan is the journal's own first record. Records of kinds this
+        // version does not know (a review's decision) change nothing a resume needs.
+        JournaledTask? task = root.TryGetProperty("task", out JsonElement id) ? Find(id.GetString()!) : null;
         if (task is null)
         {
             return;

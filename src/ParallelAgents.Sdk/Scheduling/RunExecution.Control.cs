@@ -62,9 +62,10 @@ internal sealed partial class RunExecution
 
         foreach (TaskRuntime runtime in _tasks)
         {
-            if (runtime.IsFinal && runtime.State is TaskState.Failed or TaskState.Skipped or TaskState.Cancelled)
+            TaskState state = runtime.State;
+            if (runtime.IsFinal && state != TaskState.Succeeded)
             {
-                SkipDependents(runtime, runtime.State == TaskState.Failed ? "failed" : runtime.State == TaskState.Skipped ? "was skipped" : "was cancelled");
+                SkipDependents(runtime, state == TaskState.Failed ? "failed" : "was " + state.ToString().ToLowerInvariant());
             }
         }
 

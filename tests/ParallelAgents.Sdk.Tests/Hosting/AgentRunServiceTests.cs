@@ -142,6 +142,63 @@ public class AgentRunServiceTests
     }
 
     [Fact]
+    public async Task StopAsync_DuringRun_LeavesTheRunResumableAndResumeFinishesItWithoutRedoingWhatSucceeded()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = new ConcurrentQueue<string>();
+        bool stopping = true;
+        Func<AgentContext, CancellationToken, ValueTask<AgentOutcome>> agent = async (context, ct) =>
+        {
+            IAgentWorkspace workspace = context.Workspace!;
+            calls.Enqueue($"{context.Task.Id} {context.Attempt} {workspace.Files.FileExists("half.txt")}");
+            if (context.Task.Id == "b" && stopping)
+            {
+                await workspace.Files.WriteAllTextAsync("half.txt", "half done\n", ct);
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            await workspace.Files.WriteAllTextAsync(context.Task.Id + ".txt", "done\n", ct);
+            return AgentOutcome.Success();
+        };
+        TaskPlan plan = TaskPlan.Parse("tasks:\n  - id: a\n    instructions: x\n  - id: b\n    dependencies: [a]\n    instructions: y\n");
+        var logs = new ListLoggerFactory();
+        string runId;
+        using (IHost host = BuildHost(b => b.UseRepository(repo.Path).UseAgent(agent).Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(logs), o => o.ReportsDirectory = null))
+        {
+            await host.StartAsync(Ct);
+            QueuedRun running = host.Services.GetRequiredService<IAgentRunQueue>().Submit(plan, Ct);
+            runId = running.RunId;
+            await started.Task.WaitAsync(Ct);
+            await host.StopAsync(Ct);
+            Assert.True((await running.Completion).WasCancelled);
+        }
+
+        string journalPath = Path.Combine(repo.Path, ".git", "parallel-agents", "runs", runId, "journal.jsonl");
+        RunJournalState journal = RunJournalState.Read(journalPath, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.True(journal.Ended);
+        Assert.True(journal.Resumable, "the journal of a run stopped with the host says it can be resumed");
+        Assert.Equal(TaskState.Succeeded, journal.Tasks[0].State);
+        Assert.Contains(logs.Entries, e => e.Message.Contains($"ResumeAsync(\"{runId}\")", StringComparison.Ordinal));
+
+        stopping = false;
+        using (IHost host = BuildHost(b => b.UseRepository(repo.Path).UseAgent(agent), o => o.ReportsDirectory = null))
+        {
+            RunResult resumed = await host.Services.GetRequiredService<AgentEngine>().ResumeAsync(runId, Ct);
+
+            Assert.True(resumed.Succeeded, resumed.ToString());
+        }
+
+        // a ran once; b ran again from the work in progress its stopped attempt committed.
+        Assert.Equal(["a 1 False", "b 1 False", "b 2 True"], calls);
+        Assert.Equal("done\n", repo.Git("show", "main:b.txt"));
+        Assert.Equal("half done\n", repo.Git("show", "main:half.txt"));
+        Assert.Equal(2, repo.Git("log", "--first-parent", "--format=%s", "main").Split('\n').Count(l => l.StartsWith("Merge branch", StringComparison.Ordinal)));
+        repo.AssertFsckClean();
+    }
+
+    [Fact]
     public async Task Submit_ContainerDisposedWithoutAHost_WaitingRunsAreNotRun()
     {
         var services = new ServiceCollection();
