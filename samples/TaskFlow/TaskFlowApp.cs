@@ -231,6 +231,8 @@ public static class TaskFlowApp
         output.WriteLine();
         output.WriteLine("Where to look:");
         output.WriteLine($"  merge reports:  {Path.Combine(outcome.Repository, "reports")} (merge_<task>_<time>.json, merge_summary_<time>.txt)");
+        output.WriteLine($"  run report:     {Path.Combine(outcome.Repository, "reports", $"run_{result.RunId}.json")} (each task's state, attempts, tokens, cost, merge)");
+        output.WriteLine($"  status:         {Path.Combine(outcome.Repository, "reports")}/status_<unix-time>.json every 30 s while the run lasts");
         output.WriteLine($"  transcripts:    {Path.Combine(outcome.Repository, "reports", "agents")}/<task>/attempt-<n>.jsonl (every message, tool call, check)");
         output.WriteLine($"  shared memory:  {outcome.MemoryPath} (the agents' discoveries)");
         output.WriteLine($"  branches:       agent/<task> for each task, agent/<task>-rerun-<n> for a re-run; git -C {outcome.Repository} log --graph --oneline --all");

@@ -121,6 +121,8 @@ internal static class ContainerEngineFactory
         AgentEngineOptions engine = builder.EngineOptions;
         engine.MaxParallelAgents = options.MaxParallelAgents;
         engine.CancellationGracePeriod = options.CancellationGracePeriod;
+        engine.IdleThreshold = options.IdleThreshold;
+        engine.StatusReportInterval = options.StatusReportInterval;
         engine.Retry = options.Retry?.Clone()!;
         engine.StateDirectory = string.IsNullOrWhiteSpace(options.StateDirectory) ? engine.StateDirectory : options.StateDirectory;
         engine.Redaction = options.Redaction?.Clone()!;

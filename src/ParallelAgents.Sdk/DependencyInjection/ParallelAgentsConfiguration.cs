@@ -31,6 +31,7 @@ internal static class ParallelAgentsConfiguration
         nameof(ParallelAgentsOptions.Model), nameof(ParallelAgentsOptions.ChatClientServiceKey),
         nameof(ParallelAgentsOptions.ConflictForecasting), nameof(ParallelAgentsOptions.CancellationGracePeriod),
         nameof(ParallelAgentsOptions.Retry), nameof(ParallelAgentsOptions.StateDirectory), nameof(ParallelAgentsOptions.Redaction),
+        nameof(ParallelAgentsOptions.IdleThreshold), nameof(ParallelAgentsOptions.StatusReportInterval),
     ];
 
     private static readonly string[] RedactionKeys =
@@ -80,6 +81,8 @@ internal static class ParallelAgentsConfiguration
         reader.String(nameof(ParallelAgentsOptions.ChatClientServiceKey), v => options.ChatClientServiceKey = v);
         reader.Bool(nameof(ParallelAgentsOptions.ConflictForecasting), v => options.ConflictForecasting = v);
         reader.Duration(nameof(ParallelAgentsOptions.CancellationGracePeriod), v => options.CancellationGracePeriod = v);
+        reader.Duration(nameof(ParallelAgentsOptions.IdleThreshold), v => options.IdleThreshold = v);
+        reader.OptionalDuration(nameof(ParallelAgentsOptions.StatusReportInterval), v => options.StatusReportInterval = v);
 
         IConfigurationSection retrySection = section.GetSection(nameof(ParallelAgentsOptions.Retry));
         var retry = new Reader(retrySection, options.ConfigurationProblems);
@@ -170,6 +173,19 @@ internal static class ParallelAgentsConfiguration
 
         public void Duration(string key, Action<TimeSpan> set) =>
             Parse(key, "a duration such as 10s, 1m30s, 500ms or 00:00:10", DurationParser.TryParse, set);
+
+        /// <summary>A duration that may be turned off: an empty value or <c>off</c> sets <see langword="null"/>.</summary>
+        public void OptionalDuration(string key, Action<TimeSpan?> set)
+        {
+            string? text = section.GetSection(key).Value;
+            if (text is not null && (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("off", StringComparison.OrdinalIgnoreCase)))
+            {
+                set(null);
+                return;
+            }
+
+            Parse<TimeSpan>(key, "a duration such as 30s or 00:00:30, or off", DurationParser.TryParse, v => set(v));
+        }
 
         private void Parse<T>(string key, string expected, TryParser<T> parse, Action<T> set)
         {

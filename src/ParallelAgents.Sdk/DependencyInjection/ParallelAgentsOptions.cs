@@ -83,6 +83,17 @@ public sealed class ParallelAgentsOptions
     /// <value>Zero or more. The default is 10 seconds.</value>
     public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long an agent may go without doing anything before its status turns from Active to Idle
+    /// (<see cref="AgentEngineOptions.IdleThreshold"/>).</summary>
+    /// <value>More than zero. The default is 60 seconds.</value>
+    public TimeSpan IdleThreshold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a run's status is written to <c>status_&lt;unix-time&gt;.json</c> in the reports folder
+    /// (<see cref="AgentEngineOptions.StatusReportInterval"/>); <see langword="null"/> (an empty value or <c>off</c> in
+    /// the configuration) writes none.</summary>
+    /// <value>At least one second, or <see langword="null"/>. The default is 30 seconds.</value>
+    public TimeSpan? StatusReportInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How transient failures are retried (section <c>ParallelAgents:Retry</c>: <c>MaxAttempts</c>,
     /// <c>BaseDelay</c>, <c>MaxDelay</c>, <c>BackoffMultiplier</c>, <c>UseJitter</c>).</summary>
     /// <value>The default retries up to 3 attempts with exponential backoff from 1 second and jitter.</value>

@@ -257,6 +257,7 @@ public sealed class AgentEngine : IAsyncDisposable
         await Volatile.Read(ref _runEnded).ConfigureAwait(false);
 
         _events.Complete();
+        _status.Dispose();
         _disposeCts.Dispose();
         // Last made, first disposed: a provider built on another (containers on the engine's worktrees) goes first.
         for (int i = _ownedProviders.Count - 1; i >= 0; i--)

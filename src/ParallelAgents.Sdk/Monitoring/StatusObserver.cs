@@ -7,9 +7,9 @@ namespace ParallelAgents.Sdk;
 /// <see cref="AgentEventKind.AgentProgress"/> events, writes <c>status_&lt;unix-time&gt;.json</c> on a timer while a run
 /// is in progress and <c>run_&lt;run-id&gt;.json</c> when it ends.
 /// </summary>
-/// <remarks>Per attempt it costs one tracker (made when the lane's first attempt starts) and a lock taken a few times;
+/// <remarks>Per attempt it costs a lock taken a few times and no allocation unless the agent reports progress or usage;
 /// snapshots, events and files are built only when asked for, watched or due.</remarks>
-internal sealed class StatusObserver : RunObserver
+internal sealed class StatusObserver : RunObserver, IDisposable
 {
     private readonly TimeProvider _time;
     private readonly EventHub _events;
@@ -58,18 +58,23 @@ internal sealed class StatusObserver : RunObserver
         }
     }
 
-    public override void AttemptStarted(string runId, AgentTask task, int taskIndex, int attempt, int lane, DateTimeOffset at) =>
-        Volatile.Read(ref _run)?.Lane(taskIndex, lane)?.AttemptStarted(attempt, at);
+    public override void AttemptStarted(string runId, AgentTask task, int taskIndex, int attempt, int lane, DateTimeOffset at)
+    {
+        if (Volatile.Read(ref _run) is { } run && run.Slot(taskIndex, lane) is int slot and >= 0)
+        {
+            run.AttemptStarted(slot, attempt, at);
+        }
+    }
 
     public override void Progress(AgentTask task, int attempt, int lane, AgentProgress progress)
     {
-        if (Volatile.Read(ref _run) is not { } run || run.Lane(task.Id, lane) is not { } tracker)
+        if (Volatile.Read(ref _run) is not { } run || run.Slot(task.Id, lane) is not (int slot and >= 0))
         {
             return;
         }
 
         DateTimeOffset now = _time.GetUtcNow();
-        string action = tracker.Progress(progress, now, _redact);
+        string action = run.Progress(slot, progress, now, _redact);
         if (_events.HasWatchers)
         {
             _events.Publish(new AgentEvent
@@ -87,21 +92,26 @@ internal sealed class StatusObserver : RunObserver
                     Path = progress.Path is null ? null : _redact(progress.Path),
                     Message = progress.Message is null ? null : _redact(progress.Message),
                 },
-                AgentStatus = tracker.Snapshot(now, _idleThreshold, null),
+                AgentStatus = run.Agent(run.Plan.IndexOf(task.Id), lane, now, _idleThreshold),
             });
         }
     }
 
     public override void WorkspaceCommitted(AgentTask task, int attempt, int lane, WorkspaceCommit commit)
     {
-        if (commit.ChangedFiles.Count > 0)
+        if (commit.ChangedFiles.Count > 0 && Volatile.Read(ref _run) is { } run && run.Slot(task.Id, lane) is int slot and >= 0)
         {
-            Volatile.Read(ref _run)?.Lane(task.Id, lane)?.AddFiles(commit.ChangedFiles, _redact);
+            run.AddFiles(slot, commit.ChangedFiles, _redact);
         }
     }
 
-    public override void AttemptEnded(AgentTask task, int taskIndex, int attempt, int lane, AttemptStatus status, TimeSpan duration, string? error, AgentUsage? usage) =>
-        Volatile.Read(ref _run)?.Lane(taskIndex, lane)?.AttemptEnded(status, duration, usage);
+    public override void AttemptEnded(AgentTask task, int taskIndex, int attempt, int lane, AttemptStatus status, TimeSpan duration, string? error, AgentUsage? usage)
+    {
+        if (Volatile.Read(ref _run) is { } run && run.Slot(taskIndex, lane) is int slot and >= 0)
+        {
+            run.AttemptEnded(slot, status, duration, usage);
+        }
+    }
 
     public override void TaskEnded(AgentTask task, int taskIndex, TaskState state, string? reason, DateTimeOffset at) =>
         Volatile.Read(ref _run)?.TaskEnded(taskIndex, state);
@@ -135,6 +145,9 @@ internal sealed class StatusObserver : RunObserver
             StatusLog.RunReportFailed(_logger, result.RunId, _reportsPath, ex);
         }
     }
+
+    /// <summary>Stops the status timer of a run that never reported its end (only a fault in the engine does that).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _timer, null)?.Dispose();
 
     private void WriteStatus(RunTracker run)
     {

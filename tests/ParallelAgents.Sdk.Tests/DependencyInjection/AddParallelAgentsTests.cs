@@ -115,7 +115,41 @@ public class AddParallelAgentsTests
         Assert.Equal("a\n", repo.Git("show", "main:a.txt"));
         Assert.NotNull(result.MergeSummaryPath);
         Assert.StartsWith(Path.Combine(repo.Path, "out", "reports"), result.MergeSummaryPath, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(repo.Path, "out", "reports", $"run_{result.RunId}.json")));
         repo.AssertFsckClean();
+    }
+
+    [Fact]
+    public async Task AddParallelAgents_StatusSettings_ReachTheOptionsAndBadOnesAreListed()
+    {
+        IConfiguration good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ParallelAgents:IdleThreshold"] = "90s",
+            ["ParallelAgents:StatusReportInterval"] = "off",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(good);
+        services.AddParallelAgents().UseAgent(Succeed);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        ParallelAgentsOptions options = provider.GetRequiredService<IOptions<ParallelAgentsOptions>>().Value;
+        Assert.Equal((TimeSpan.FromSeconds(90), (TimeSpan?)null), (options.IdleThreshold, options.StatusReportInterval));
+        Assert.NotNull(provider.GetRequiredService<AgentEngine>());
+
+        IConfiguration bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ParallelAgents:IdleThreshold"] = "0s",
+            ["ParallelAgents:StatusReportInterval"] = "soon",
+        }).Build();
+        var badServices = new ServiceCollection();
+        badServices.AddSingleton(bad);
+        badServices.AddParallelAgents().UseAgent(Succeed);
+        await using ServiceProvider badProvider = badServices.BuildServiceProvider();
+
+        var ex = Assert.Throws<ParallelAgentsConfigurationException>(() => badProvider.GetRequiredService<AgentEngine>());
+        Assert.Equal(2, ex.Problems.Count);
+        Assert.Contains(ex.Problems, p => p.Contains("'ParallelAgents:StatusReportInterval' is 'soon'", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.StartsWith("IdleThreshold must be more than zero", StringComparison.Ordinal));
     }
 
     [Fact]

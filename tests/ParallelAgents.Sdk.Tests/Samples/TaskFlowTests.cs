@@ -26,6 +26,17 @@ public sealed class TaskFlowTests
         Assert.True(exit == 0, log);
         Assert.Contains("REPLAYS PREPARED ANSWERS", log, StringComparison.Ordinal);
 
+        // The run report: every task succeeded, with the files, tool calls and tokens of its agent.
+        JsonElement run = JsonDocument.Parse(File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(repo, "reports"), "run_*.json")))).RootElement;
+        Assert.Equal(TaskIds.Order(), run.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("task_id").GetString()!).Order());
+        Assert.All(run.GetProperty("tasks").EnumerateArray(), t =>
+        {
+            Assert.Equal("succeeded", t.GetProperty("state").GetString());
+            Assert.NotEqual(0, t.GetProperty("files_changed").GetArrayLength());
+            Assert.True(t.GetProperty("tool_calls").GetInt32() > 0);
+            Assert.True(t.GetProperty("input_tokens").GetInt64() > 0);
+        });
+
         // Four agent branches, each merged into main: directly, or through its re-run after the conflict.
         List<JsonElement> reports = [.. Directory.GetFiles(Path.Combine(repo, "reports"), "merge_*.json").Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement)];
         Assert.Equal(TaskIds.Order(), reports.Select(r => r.GetProperty("task_id").GetString()!).Order());
