@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired|container> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|makespan|memory|forecast|merge|worktree|worktree-paired|container|redaction> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       makespan [--runs N] [--tasks N] [--workers N] [--seed N] [--window N] [--calibration N]
@@ -20,6 +20,8 @@ const string Usage = """
       container [--image TAG] [--start-runs N] [--exec-runs N]
                                            container provider vs the docker CLI on the same engine: a workspace
                                            with one command vs docker run --rm, a command vs docker exec
+      redaction [BenchmarkDotNet options]  the engine's redactor vs configured secrets alone, and a log call through
+                                           the redacting logger vs the plain one (level on and off)
     """;
 
 if (args.Length == 0)
@@ -58,6 +60,10 @@ switch (args[0].ToLowerInvariant())
         return await MakespanHarness.RunAsync(rest);
     case "container":
         return await ContainerHarness.RunAsync(rest);
+    case "redaction":
+        string[] redactionArgs = rest.Any(a => a is "--filter" or "-f" or "--list" or "--info") ? rest : [.. rest, "--filter", "*Redaction*"];
+        BenchmarkSwitcher.FromTypes([typeof(RedactionBenchmarks)]).Run(redactionArgs);
+        return 0;
     default:
         Console.Error.WriteLine($"unknown command '{args[0]}'");
         Console.Error.WriteLine(Usage);

@@ -71,7 +71,10 @@ public sealed class ChatClientAgent : IAgent
         }
 
         var redactor = SecretRedactor.From(_options);
-        await using TranscriptWriter transcript = OpenTranscript(context, redactor);
+        // What is written down (transcript, summary, error) also loses key-looking strings; what goes back to the model
+        // loses only the configured secrets.
+        SecretRedactor written = redactor.WithPatterns();
+        await using TranscriptWriter transcript = OpenTranscript(context, written);
         var state = new AttemptState(_options, transcript, _options.ChatOptions?.ModelId ?? _client.GetService<ChatClientMetadata>()?.DefaultModelId, context.Progress);
         IReadOnlyList<string> checks = [.. task.Checks.Concat(template?.DefaultChecks ?? []).Distinct(StringComparer.Ordinal)];
         int maxRounds = _options.MaxCheckRounds ?? task.MaxAttempts ?? 3;
@@ -119,14 +122,14 @@ public sealed class ChatClientAgent : IAgent
                 if (failures.Count == 0)
                 {
                     // The summary goes into reports and other agents' prompts: no secret the model echoed may travel with it.
-                    return Finish(context, transcript, state, AgentOutcome.Success(Trim(redactor.Redact(summary)), state.Usage()));
+                    return Finish(context, transcript, state, AgentOutcome.Success(Trim(written.Redact(summary)), state.Usage()));
                 }
 
                 AgentLog.ChecksFailed(context.Logger, round, maxRounds, Trim(failures[0], 300));
                 if (round >= maxRounds)
                 {
                     return Finish(context, transcript, state, AgentOutcome.Failure(
-                        $"The checks still fail after {round} round{(round == 1 ? "" : "s")} (ChatClientAgentOptions.MaxCheckRounds or the task's max_attempts): {Trim(redactor.Redact(failures[0]), 2_000)}",
+                        $"The checks still fail after {round} round{(round == 1 ? "" : "s")} (ChatClientAgentOptions.MaxCheckRounds or the task's max_attempts): {Trim(written.Redact(failures[0]), 2_000)}",
                         isTransient: false,
                         state.Usage()));
                 }

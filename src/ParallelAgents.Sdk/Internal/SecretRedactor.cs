@@ -40,8 +40,14 @@ internal sealed partial class SecretRedactor
     /// <summary>Whether <see cref="Redact(string)"/> can ever change a text.</summary>
     public bool IsEmpty => _secrets.Length == 0 && !_patterns;
 
+    /// <summary>The AI agent's redactor for what goes back to its model (tool results, check feedback): the configured
+    /// secrets only. Key-looking strings the agent reads in the repository's files reach it as they are, so that it
+    /// cannot write <c>[REDACTED]</c> back over a test fixture; <see cref="WithPatterns"/> is for what it writes down.</summary>
     public static SecretRedactor From(ChatClientAgentOptions options) =>
-        new(options.SecretEnvironment.SecretValues().Concat(options.SecretValues));
+        new(options.SecretEnvironment.SecretValues().Concat(options.SecretValues), patterns: false);
+
+    /// <summary>This redactor's secrets, with the key patterns as well.</summary>
+    public SecretRedactor WithPatterns() => _patterns ? this : new SecretRedactor(_secrets, patterns: true);
 
     /// <summary>The engine's redactor: the configured values, the values of the named variables and, unless turned
     /// off, of the host's secret variables, then the key patterns.</summary>

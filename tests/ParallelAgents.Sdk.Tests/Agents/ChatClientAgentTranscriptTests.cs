@@ -85,6 +85,8 @@ public sealed class ChatClientAgentTranscriptTests
         Assert.DoesNotContain(AwsKey, transcript, StringComparison.Ordinal);
         Assert.Contains("max_tokens: 4096 kept", transcript, StringComparison.Ordinal);
         Assert.Equal("Pushed with [REDACTED]; max_tokens: 4096 kept.", outcome.Summary);
+        // The model reads the file as it is, so that it cannot write the mask back over it.
+        Assert.Contains(GitHubKey, h.Client.ToolResult(2), StringComparison.Ordinal);
         // The file itself is the agent's work and is left as written; only what is logged and handed back is redacted.
         Assert.Contains(GitHubKey, File.ReadAllText(Path.Combine(h.Workspace.RootPath, "deploy.sh")), StringComparison.Ordinal);
     }

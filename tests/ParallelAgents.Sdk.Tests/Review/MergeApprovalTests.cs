@@ -276,6 +276,76 @@ public class MergeApprovalTests
     }
 
     [Fact]
+    public async Task RunAsync_SeveralAgentsOnTheTaskAndTheWinnerRejected_TaskRejectedNotCancelled()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        TaskPlan plan = TaskPlan.Parse("""
+            tasks:
+              - id: x
+                agent_count: 2
+                instructions: write x.txt
+              - id: y
+                dependencies: [x]
+                instructions: write y.txt
+            """);
+        var reviewed = new ConcurrentQueue<string>();
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
+            {
+                await context.Workspace!.Files.WriteAllTextAsync("x.txt", $"lane {context.Lane}\n", ct);
+                if (context.Lane == 1)
+                {
+                    // The second lane waits to be stopped by the first one's success.
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+
+                return AgentOutcome.Success();
+            })
+            .UseMergeApproval((review, _) =>
+            {
+                reviewed.Enqueue(review.Branch);
+                return ValueTask.FromResult(ReviewDecision.Reject("not this way"));
+            })
+            .Build();
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.Equal(TaskState.Rejected, result["x"].State);
+        Assert.Contains("rejected in review: not this way", result["x"].Error, StringComparison.Ordinal);
+        Assert.Equal("dependency 'x' was rejected in review", result["y"].Error);
+        Assert.Equal(["agent/x+1"], reviewed);
+        Assert.Contains(result["x"].Attempts, a => a.Status == AttemptStatus.Cancelled);
+    }
+
+    [Fact]
+    public async Task RunAsync_RerunFails_TaskFailsWithTheRerunsErrorAndKeepsItsWork()
+    {
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
+            {
+                await context.Workspace!.Files.WriteAllTextAsync("x.txt", $"attempt {context.Attempt}\n", ct);
+                return context.PreviousError is null ? AgentOutcome.Success() : AgentOutcome.Failure("cannot do what the reviewer asks", isTransient: true);
+            })
+            .UseMergeApproval((_, _) => ValueTask.FromResult(ReviewDecision.Rerun("do it differently")))
+            .Build();
+
+        RunResult result = await engine.RunAsync(TaskPlan.Create([new AgentTask { Id = "x", Instructions = "x", MaxAttempts = 3 }]), Ct);
+
+        TaskResult x = result["x"];
+        Assert.Equal(TaskState.Failed, x.State);
+        Assert.Equal("the re-run asked for in review failed: cannot do what the reviewer asks The work stays on 'agent/x'.", x.Error);
+        Assert.Single(x.Attempts);
+        Assert.Equal("attempt 2\n", repo.Git("show", "agent/x:x.txt"));
+    }
+
+    [Fact]
     public void Build_ApprovalWithoutRepository_SaysWhatIsMissing()
     {
         var builder = new ParallelAgentsBuilder()
