@@ -49,7 +49,7 @@ internal static class CliApp
     }
 
     /// <summary>The action of a command, with every failure the user can act on turned into a message on standard
-    /// error and its exit code; JSON output also gets <c>{"error": ...}</c> on standard output.</summary>
+    /// error and its exit code; with <c>--json</c>, standard output also gets <c>{"error": ..., "exitCode": ...}</c>.</summary>
     internal static Func<ParseResult, CancellationToken, Task<int>> Guarded(CliOutput output, Func<ParseResult, CancellationToken, Task<int>> action) =>
         async (parse, cancellationToken) =>
         {
@@ -59,27 +59,39 @@ internal static class CliApp
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await output.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
-                return ExitCodes.Cancelled;
+                return await FailAsync(output, parse, ExitCodes.Cancelled, ["Cancelled."]).ConfigureAwait(false);
             }
             catch (TaskPlanException e)
             {
-                foreach (string line in ValidateCommand.ProblemLines(e, null))
-                {
-                    await output.Error.WriteLineAsync(line).ConfigureAwait(false);
-                }
-
-                return ExitCodes.InvalidInput;
+                return await FailAsync(output, parse, ExitCodes.InvalidInput, [.. ValidateCommand.ProblemLines(e, null)]).ConfigureAwait(false);
             }
             catch (Exception e) when (e is CliUsageException or ParallelAgentsConfigurationException or FileNotFoundException or DirectoryNotFoundException)
             {
-                await output.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.InvalidInput;
+                return await FailAsync(output, parse, ExitCodes.InvalidInput, ["error: " + e.Message]).ConfigureAwait(false);
             }
             catch (Exception e) when (e is DockerUnavailableException or SharedMemoryLockedException or CliEnvironmentException)
             {
-                await output.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.EnvironmentMissing;
+                return await FailAsync(output, parse, ExitCodes.EnvironmentMissing, ["error: " + e.Message]).ConfigureAwait(false);
             }
         };
+
+    private static async Task<int> FailAsync(CliOutput output, ParseResult parse, int exitCode, IReadOnlyList<string> lines)
+    {
+        foreach (string line in lines)
+        {
+            await output.Error.WriteLineAsync(line).ConfigureAwait(false);
+        }
+
+        Option<bool>? json = parse.CommandResult.Command.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--json");
+        if (json is not null && parse.GetValue(json))
+        {
+            await output.Out.WriteLineAsync(Json.Write(new System.Text.Json.Nodes.JsonObject
+            {
+                ["error"] = string.Join("\n", lines),
+                ["exitCode"] = exitCode,
+            })).ConfigureAwait(false);
+        }
+
+        return exitCode;
+    }
 }

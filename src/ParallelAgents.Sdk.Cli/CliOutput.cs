@@ -4,8 +4,11 @@ namespace ParallelAgents.Sdk.Cli;
 
 /// <summary>Where a command writes: its results to <see cref="Out"/> (JSON only, with <c>--json</c>), messages and
 /// errors to <see cref="Error"/>, the live table to <see cref="Table"/>.</summary>
-internal sealed class CliOutput(TextWriter output, TextWriter error)
+internal sealed class CliOutput(TextReader input, TextWriter output, TextWriter error)
 {
+    /// <summary>Where <c>--review</c> reads its answers.</summary>
+    public TextReader In { get; } = input;
+
     public TextWriter Out { get; } = output;
 
     public TextWriter Error { get; } = error;

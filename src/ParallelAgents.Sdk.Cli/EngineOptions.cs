@@ -40,11 +40,16 @@ internal sealed class EngineOptions
 
     public Option<bool> Live { get; } = new("--live") { Description = "Show a live table of the tasks (plain lines per event when the output is redirected)." };
 
+    public Option<bool> Review { get; } = new("--review")
+    {
+        Description = "Before each task's branch is merged, show its diff, files and checks and ask: merge (y), reject (n) or re-run with feedback (r). Answers come from standard input.",
+    };
+
     public Option<bool> Json { get; } = CommonOptions.Json();
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Repository, MainBranch, Parallel, Isolation, Image, Agent, Command, Replay, Model, Reports, Memory, Live, Json })
+        foreach (Option option in new Option[] { Repository, MainBranch, Parallel, Isolation, Image, Agent, Command, Replay, Model, Reports, Memory, Live, Review, Json })
         {
             command.Options.Add(option);
         }
@@ -52,8 +57,13 @@ internal sealed class EngineOptions
 
     /// <summary>Builds the engine the options describe, on <paramref name="repository"/>; container isolation is set up
     /// only when <c>--isolation</c> or a task of <paramref name="plan"/> (when known) asks for it.</summary>
-    public async Task<EngineSession> BuildAsync(ParseResult parse, string repository, TaskPlan? plan, CancellationToken cancellationToken)
+    public async Task<EngineSession> BuildAsync(ParseResult parse, CliOutput output, string repository, TaskPlan? plan, CancellationToken cancellationToken)
     {
+        if (parse.GetValue(Review) && parse.GetValue(Live))
+        {
+            throw new CliUsageException("--review asks its questions on the terminal the live table redraws; leave out --live or --review.");
+        }
+
         string memoryPath = Paths.InRepository(repository, parse.GetValue(Memory), Paths.DefaultMemory);
         string reportsPath = Paths.InRepository(repository, parse.GetValue(Reports), "reports");
         string defaultIsolation = parse.GetValue(Isolation)!.Trim().ToLowerInvariant();
@@ -70,6 +80,12 @@ internal sealed class EngineOptions
         {
             string image = parse.GetValue(Image)!;
             builder.UseContainerIsolation(o => o.Image = image);
+        }
+
+        if (parse.GetValue(Review))
+        {
+            // The questions go where the messages go: standard error when standard output carries JSON.
+            builder.UseMergeApproval(new ConsoleMergeApprover(output.In, parse.GetValue(Json) ? output.Error : output.Out, maxDiffLines: 400));
         }
 
         (string agentLine, IDisposable? owned) = AgentSelection.Apply(

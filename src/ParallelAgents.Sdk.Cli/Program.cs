@@ -14,4 +14,4 @@ void Stop(PosixSignalContext context)
 
 using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-return await CliApp.RunAsync(args, new CliOutput(Console.Out, Console.Error), cancellation.Token);
+return await CliApp.RunAsync(args, new CliOutput(Console.In, Console.Out, Console.Error), cancellation.Token);

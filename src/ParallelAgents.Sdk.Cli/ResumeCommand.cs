@@ -36,7 +36,7 @@ internal static class ResumeCommand
                 await messages.WriteLineAsync($"Run {journal.RunId} already ended with nothing left to run; its result follows.").ConfigureAwait(false);
             }
 
-            await using EngineSession session = await options.BuildAsync(parse, repository, journal.Plan, cancellationToken).ConfigureAwait(false);
+            await using EngineSession session = await options.BuildAsync(parse, output, repository, journal.Plan, cancellationToken).ConfigureAwait(false);
             int done = journal.Tasks.Count(t => t.IsDone);
             await messages.WriteLineAsync($"Resuming run {journal.RunId} on {repository}: {done} of {journal.Tasks.Length} task(s) ended before, the others run now.").ConfigureAwait(false);
             await messages.WriteLineAsync(session.AgentLine).ConfigureAwait(false);

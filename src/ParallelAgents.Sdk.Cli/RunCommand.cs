@@ -21,7 +21,7 @@ internal static class RunCommand
             bool asJson = parse.GetValue(options.Json);
             TaskPlan plan = await TaskPlan.LoadAsync(tasksPath, cancellationToken).ConfigureAwait(false);
             string repository = Paths.Repository(parse.GetValue(options.Repository), tasksPath);
-            await using EngineSession session = await options.BuildAsync(parse, repository, plan, cancellationToken).ConfigureAwait(false);
+            await using EngineSession session = await options.BuildAsync(parse, output, repository, plan, cancellationToken).ConfigureAwait(false);
 
             TextWriter messages = asJson ? output.Error : output.Out;
             await messages.WriteLineAsync($"Running {plan.Tasks.Count} task(s) from {tasksPath} on {repository} (at most {session.Engine.MaxParallelAgents} at once, {session.Isolation} isolation).").ConfigureAwait(false);

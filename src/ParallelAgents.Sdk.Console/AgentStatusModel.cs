@@ -223,39 +223,39 @@ internal sealed class AgentStatusModel
         switch (e.Kind)
         {
             case AgentEventKind.TaskQueued:
-                row.State = TaskState.Queued;
+                row.State = e.State ?? TaskState.Queued;
                 Touch(row, e.Timestamp, "queued: waiting for an agent slot");
                 break;
             case AgentEventKind.TaskStarted:
-                row.State = TaskState.Running;
+                row.State = e.State ?? TaskState.Running;
                 row.StartedAt ??= e.Timestamp;
                 row.Attempt = Math.Max(row.Attempt, e.Attempt ?? 1);
                 Touch(row, e.Timestamp, $"started attempt {e.Attempt ?? 1}{(e.Lane is > 0 ? $" (agent {e.Lane + 1})" : "")}");
                 break;
             case AgentEventKind.TaskRetrying:
-                row.State = TaskState.Retrying;
+                row.State = e.State ?? TaskState.Retrying;
                 Touch(row, e.Timestamp, $"retrying{(e.Delay is { } d ? string.Create(CultureInfo.InvariantCulture, $" in {d.TotalSeconds:0.#}s") : "")}: {e.Message}");
                 break;
             case AgentEventKind.AttemptFailed:
                 Touch(row, e.Timestamp, $"attempt {e.Attempt} failed: {e.Message}");
                 break;
             case AgentEventKind.TaskSucceeded:
-                row.State = TaskState.Succeeded;
+                row.State = e.State ?? TaskState.Succeeded;
                 row.EndedAt = e.Timestamp;
                 Touch(row, e.Timestamp, "succeeded");
                 break;
             case AgentEventKind.TaskFailed:
-                row.State = TaskState.Failed;
+                row.State = e.State ?? TaskState.Failed;
                 row.EndedAt = e.Timestamp;
-                Touch(row, e.Timestamp, "failed: " + e.Message);
+                Touch(row, e.Timestamp, (row.State == TaskState.Rejected ? "rejected in review: " : "failed: ") + e.Message);
                 break;
             case AgentEventKind.TaskSkipped:
-                row.State = TaskState.Skipped;
+                row.State = e.State ?? TaskState.Skipped;
                 row.EndedAt = e.Timestamp;
                 Touch(row, e.Timestamp, "skipped: " + e.Message);
                 break;
             case AgentEventKind.TaskCancelled:
-                row.State = TaskState.Cancelled;
+                row.State = e.State ?? TaskState.Cancelled;
                 row.EndedAt ??= row.StartedAt is null ? null : e.Timestamp;
                 Touch(row, e.Timestamp, "cancelled");
                 break;

@@ -108,7 +108,7 @@ internal static class AgentStatusRenderer
     private static string Title(StatusSnapshot snapshot)
     {
         string run = snapshot.RunId is null ? "waiting for the run to start" : $"run {snapshot.RunId}";
-        int done = snapshot.Rows.Count(r => r.State is TaskState.Succeeded or TaskState.Failed or TaskState.Skipped or TaskState.Cancelled);
+        int done = snapshot.Rows.Count(r => r.State is TaskState.Succeeded or TaskState.Failed or TaskState.Skipped or TaskState.Cancelled or TaskState.Rejected);
         int running = snapshot.Rows.Count(r => r.State is TaskState.Running or TaskState.Retrying);
         string elapsed = snapshot.Elapsed is { } e ? ", " + Duration(e) : "";
         return $"{run}: {done}/{snapshot.Rows.Count} done, {running} running{elapsed}{(snapshot.Ended ? ", ended" : "")}";
@@ -117,7 +117,7 @@ internal static class AgentStatusRenderer
     private static Style StateStyle(TaskState state) => state switch
     {
         TaskState.Succeeded => new Style(Color.Green),
-        TaskState.Failed => new Style(Color.Red),
+        TaskState.Failed or TaskState.Rejected => new Style(Color.Red),
         TaskState.Running => new Style(Color.Aqua),
         TaskState.Retrying => new Style(Color.Yellow),
         TaskState.Skipped or TaskState.Cancelled => new Style(Color.Grey),

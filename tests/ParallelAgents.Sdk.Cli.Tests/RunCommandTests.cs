@@ -100,6 +100,20 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_NoModelWithJson_WritesTheErrorAsJson()
+    {
+        using var repo = new GitRepository();
+        string tasks = repo.Tasks(TwoTasks);
+
+        ToolResult result = await Tool.RunAsync(repo.Root, "run", tasks, "--json");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal(3, json.RootElement.GetProperty("exitCode").GetInt32());
+        Assert.Contains("OPENAI_API_KEY", json.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task Run_ContainerIsolationAndNoDocker_ExitsThreeBeforeAnyAgentStarts()
     {
         using var repo = new GitRepository();

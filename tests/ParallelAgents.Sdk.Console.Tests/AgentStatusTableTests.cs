@@ -147,4 +147,18 @@ public sealed class AgentStatusTableTests
         // Both agents' totals: 5 tool calls, 170 tokens, $1.00, 3 distinct files.
         Assert.Matches(@"database-schema\s*│\s*Running\s*│\s*1\s*│\s*tool read_file\s*│\s*active\s*│\s*5\s*│\s*170\s*│\s*\$1\.0000\s*│\s*4\.0s\s*│\s*3\s*│", Draw(table));
     }
+
+    [Fact]
+    public void Apply_TaskRejectedInReview_ShowsRejectedAndCountsItDone()
+    {
+        var table = new AgentStatusTable(Plan(), new FakeTimeProvider(Start));
+        table.Apply(Event(AgentEventKind.RunStarted, null, 0));
+
+        string? line = table.Apply(Event(AgentEventKind.TaskFailed, "database-schema", 1, state: TaskState.Rejected, message: "not what we asked for"));
+
+        Assert.Equal("database-schema: rejected in review: not what we asked for", line);
+        string output = Draw(table);
+        Assert.Matches(@"database-schema\s*│\s*Rejected", output);
+        Assert.Contains("1/2 done", output);
+    }
 }

@@ -55,6 +55,15 @@ internal static class Tool
         return await CollectAsync(process).ConfigureAwait(false);
     }
 
+    /// <summary>Runs the tool with <paramref name="input"/> on its standard input (then closed), as a person answering would.</summary>
+    public static async Task<ToolResult> RunWithInputAsync(string workingDirectory, string input, params string[] args)
+    {
+        using Process process = Process.Start(StartInfo(workingDirectory, null, args))!;
+        await process.StandardInput.WriteAsync(input).ConfigureAwait(false);
+        process.StandardInput.Close();
+        return await CollectAsync(process).ConfigureAwait(false);
+    }
+
     public static async Task<ToolResult> CollectAsync(Process process)
     {
         Task<string> output = process.StandardOutput.ReadToEndAsync();
