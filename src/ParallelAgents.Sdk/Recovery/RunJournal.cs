@@ -228,6 +228,25 @@ internal sealed class RunJournal : RunObserver, IDisposable
         json.WriteString("at", merge.CompletedAt);
     }, durable: true);
 
+    /// <summary>A reviewer's decision on a branch. It is a record of what happened, not replayed: a resumed attempt is
+    /// reviewed again.</summary>
+    public override void ReviewDecided(AgentTask task, string branch, ReviewDecision decision) => Write(json =>
+    {
+        json.WriteString("t", "review");
+        json.WriteString("task", task.Id);
+        json.WriteString("branch", branch);
+        json.WriteString("decision", decision.Kind.ToString());
+        if (decision.Reason is not null)
+        {
+            json.WriteString("reason", _redactor.Redact(decision.Reason));
+        }
+
+        if (decision.Reviewer is not null)
+        {
+            json.WriteString("reviewer", _redactor.Redact(decision.Reviewer));
+        }
+    }, durable: true);
+
     public override void RunEnded(RunResult result)
     {
         int unfinished;

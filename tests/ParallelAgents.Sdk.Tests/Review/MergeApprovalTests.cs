@@ -112,6 +112,14 @@ public class MergeApprovalTests
         Assert.Equal(repo.Head("agent/a"), merge.TheirsCommit);
         Assert.Null(merge.MergedCommit);
         Assert.Equal(["a.txt"], merge.Files);
+
+        // The decision is journaled like everything else in the run.
+        string journal = File.ReadAllText(Path.Combine(engine.StateDirectory!, "runs", result.RunId, "journal.jsonl"));
+        string review = Assert.Single(journal.Split('\n'), line => line.Contains("\"t\":\"review\"", StringComparison.Ordinal));
+        Assert.Contains("\"task\":\"a\"", review, StringComparison.Ordinal);
+        Assert.Contains("\"decision\":\"Rejected\"", review, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"adds a debug endpoint\"", review, StringComparison.Ordinal);
+        Assert.Contains("\"reviewer\":\"alice\"", review, StringComparison.Ordinal);
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(merge.ReportPath!));
         Assert.Equal("rejected", report.RootElement.GetProperty("status").GetString());
         Assert.Equal("adds a debug endpoint", report.RootElement.GetProperty("review").GetProperty("reason").GetString());
