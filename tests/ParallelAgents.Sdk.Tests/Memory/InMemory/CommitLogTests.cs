@@ -79,7 +79,9 @@ public class CommitLogTests
         Assert.True(retry);
         Assert.Equal(2, late.Version);
         Assert.Same(late, slot.State);
-        Assert.Same(late, log.ReadApplied(2));
+
+        // Out of the ring once copied: the log gives an equal entry made from its copy.
+        Assert.Equal(late, log.ReadApplied(2));
         Assert.Equal(1, ((MemoryEntry)log.ReadApplied(1)!).Version);
     }
 
