@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ParallelAgents.Sdk.InMemory;
 
@@ -182,6 +183,34 @@ public class CommitLogTests
 
         await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.True(log.WaitForChangeAfter(0).IsCompleted);
+    }
+
+    [Fact]
+    public void TryAppend_RecordApplied_TheRingKeepsItsDataButNotTheRecord()
+    {
+        var keys = new KeyTrie();
+        var log = new CommitLog(retained: 8, keys);
+        KeySlot slot = keys.GetOrAdd("k");
+        WeakReference first = AppendAndForget(log, slot, 1);
+        Assert.True(log.TryAppend(log.CatchUp(), Entry(slot, 2), slot));
+
+        // The slot holds the second entry, and nothing else should hold the first: retained changes must not keep an
+        // object per write alive into the old generations.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(first.IsAlive);
+        Assert.Equal(Entry(slot, 1), log.ReadCommitted(1));
+        Assert.Equal(Entry(slot, 2), log.ReadApplied(2));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference AppendAndForget(CommitLog log, KeySlot slot, long sequence)
+    {
+        MemoryEntry entry = Entry(slot, sequence);
+        Assert.True(log.TryAppend(log.CatchUp(), entry, slot));
+        return new WeakReference(entry);
     }
 
     private static MemoryEntry Entry(KeySlot slot, long sequence) =>
