@@ -27,14 +27,20 @@ namespace ParallelAgents.Sdk;
 /// claims the next place: if another writer claimed it meanwhile the swap fails and it starts again, so a successful
 /// compare-and-set decided on the state just before it. Writes become visible in sequence order, one at a time.</para>
 /// <para><b>Memory.</b> The log keeps the latest <see cref="SharedMemoryOptions.RetainedChanges"/> changes, rounded up
-/// to a power of two, in an array of that many 16-byte places allocated up front (1 MiB for the default), and nothing
+/// to a power of two, in an array of that many 72-byte places allocated up front (4.5 MiB for the default), and nothing
 /// older: a watcher that falls further behind than that gets <see cref="ChangeFeedTruncatedException"/>, as a resume
-/// from a sequence no longer retained does. A deleted key keeps a small marker, so a store whose keys keep changing
-/// names grows with them.</para>
+/// from a sequence no longer retained does. A change's key, value, author and time are copied into its place once it is
+/// applied, so the log holds no object per change: an entry lives as long as its key's current value or its caller
+/// keeps it, and the garbage collector does not carry the retained changes from generation to generation (a change
+/// read back from the log is an equal, new <see cref="MemoryEntry"/>). A deleted key keeps a small marker, so a store
+/// whose keys keep changing names grows with them.</para>
 /// <para>The one thing a write may wait for outside this class is the .NET runtime itself: allocating (one object per
 /// write, whatever the retries: the entry is made once and numbered again for each attempt before anyone can see it,
 /// and a compare-and-set adds its result), and, when watchers are waiting, queueing their continuations to the
-/// thread pool.</para>
+/// thread pool. Timestamps from <see cref="TimeProvider.System"/> are read from the monotonic clock against a wall-clock
+/// anchor taken again every second: they never go back on a thread, and follow a step of the wall clock within a
+/// second (after a backward step they go on at the clock's rate until the wall clock catches up); any other <see cref="SharedMemoryOptions.TimeProvider"/> is
+/// asked on every write.</para>
 /// </remarks>
 public sealed class InMemorySharedMemory : ISharedMemory
 {
@@ -60,7 +66,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         options ??= new SharedMemoryOptions();
         options.Validate();
 
-        // The log is allocated up front, 16 bytes per retained change (1 GiB at the maximum).
+        // The log is allocated up front, 72 bytes per retained change (4.5 GiB at the maximum).
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RetainedChanges, MaxRetainedChanges, nameof(SharedMemoryOptions.RetainedChanges));
         _options = options.CopyLimits();
         _time = options.TimeProvider;

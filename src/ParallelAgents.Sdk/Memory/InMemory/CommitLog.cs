@@ -46,6 +46,10 @@ internal sealed class CommitLog
 
     private readonly long _id = Interlocked.Increment(ref s_lastId);
     private readonly Place[] _places;
+
+    // The copies apart from the places: a writer copies its record after marking it applied, when the next writer
+    // may already be working on the next place, and these stores then stay off the cache line they share.
+    private readonly Copy[] _copies;
     private readonly long _mask;
     private readonly int _lapShift;
     private readonly KeyTrie _keys;
@@ -68,6 +72,7 @@ internal sealed class CommitLog
     {
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(retained, 2));
         _places = new Place[capacity];
+        _copies = new Copy[capacity];
         _mask = capacity - 1;
         _lapShift = BitOperations.Log2((uint)capacity);
         _keys = keys;
@@ -331,11 +336,12 @@ internal sealed class CommitLog
 
         // The token went in after the data of 'sequence' was whole; the data changes only once the next lap's record
         // is committed, and then its copier marks it first: a mark unchanged across the read proves the fields whole.
+        ref Copy copy = ref _copies[(int)(sequence & _mask)];
         long before = Volatile.Read(ref place.Data);
-        string? key = Volatile.Read(ref place.Key);
-        string? author = Volatile.Read(ref place.Author);
-        JsonElement value = place.Value;
-        DateTimeOffset timestamp = place.Timestamp;
+        string? key = Volatile.Read(ref copy.Key);
+        string? author = Volatile.Read(ref copy.Author);
+        JsonElement value = copy.Value;
+        DateTimeOffset timestamp = copy.Timestamp;
         Interlocked.MemoryBarrier();
         if (before != sequence || Volatile.Read(ref place.Data) != sequence)
         {
@@ -378,20 +384,21 @@ internal sealed class CommitLog
         }
 
         WakeWatchers();
+        ref Copy copy = ref _copies[(int)(sequence & _mask)];
         if (record is MemoryEntry entry)
         {
-            place.Key = entry.Key;
-            place.Author = entry.Author;
-            place.Value = entry.Value;
-            place.Timestamp = entry.Timestamp;
+            copy.Key = entry.Key;
+            copy.Author = entry.Author;
+            copy.Value = entry.Value;
+            copy.Timestamp = entry.Timestamp;
         }
         else
         {
             var tombstone = (Tombstone)record;
-            place.Key = tombstone.Key;
-            place.Author = tombstone.Author;
-            place.Value = default;
-            place.Timestamp = tombstone.Timestamp;
+            copy.Key = tombstone.Key;
+            copy.Author = tombstone.Author;
+            copy.Value = default;
+            copy.Timestamp = tombstone.Timestamp;
         }
 
         Volatile.Write(ref place.Data, sequence);
@@ -493,21 +500,26 @@ internal sealed class CommitLog
         public long Position;
     }
 
-    /// <summary>A place in the ring: what is committed there, its marks, and the copy of its record's data.</summary>
+    /// <summary>A place in the ring: what is committed there and its marks; its record's data is in the
+    /// <see cref="Copy"/> of the same index.</summary>
     private struct Place
     {
         /// <summary>The record while it is committed and not yet copied, then its lap's <see cref="LapToken"/>;
         /// <see langword="null"/> before the first lap. The claim swaps it.</summary>
         public object? Record;
 
-        /// <summary><c>s</c> when the fields hold the data of sequence <c>s</c>, <c>-s</c> while they are being
-        /// written for it (by the one thread that swapped in <c>-s</c>), 0 before any; it also marks <c>s</c>
-        /// applied.</summary>
+        /// <summary><c>s</c> when the place's <see cref="Copy"/> holds the data of sequence <c>s</c>, <c>-s</c> while
+        /// it is being written for it (by the one thread that swapped in <c>-s</c>), 0 before any; it also marks
+        /// <c>s</c> applied.</summary>
         public long Data;
 
         /// <summary>The highest sequence marked applied here by a thread that could not take <see cref="Data"/>.</summary>
         public long Applied;
+    }
 
+    /// <summary>The data of a place's record, guarded by <see cref="Place.Data"/>.</summary>
+    private struct Copy
+    {
         public string? Key;
         public string? Author;
 
