@@ -317,7 +317,9 @@ public sealed class InMemorySharedMemory : ISharedMemory
     {
         while (true)
         {
-            long start = _log.AppliedHint;
+            // Exact, not the shared hint: a hint more than a lap behind (the log holds fewer changes than the hint's
+            // interval, or its writer is slow) would make every replay start before the oldest retained change.
+            long start = _log.FindApplied();
             var slots = new List<KeySlot>();
             _keys.CollectSlots(slots);
             var states = new Dictionary<string, object>(slots.Count, StringComparer.Ordinal);

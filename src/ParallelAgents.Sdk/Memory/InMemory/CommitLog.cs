@@ -66,6 +66,10 @@ internal sealed class CommitLog
     /// there to show that no one else waits for it. <see langword="null"/> outside tests; one field read per write.</summary>
     internal Action<object>? AfterCommit { get; set; }
 
+    /// <summary>Called by the thread that took a place's copy, before it writes it, with the sequence number: tests pause
+    /// a copier there for whole laps of the ring. <see langword="null"/> outside tests; one field read per write.</summary>
+    internal Action<long>? WhileCopying { get; set; }
+
     /// <param name="retained">How many of the latest records to keep at least; rounded up to a power of two.</param>
     /// <param name="keys">Where a helper finds the slot of another writer's record.</param>
     public CommitLog(int retained, KeyTrie keys)
@@ -384,6 +388,7 @@ internal sealed class CommitLog
         }
 
         WakeWatchers();
+        WhileCopying?.Invoke(sequence);
         ref Copy copy = ref _copies[(int)(sequence & _mask)];
         if (record is MemoryEntry entry)
         {
