@@ -27,14 +27,20 @@ namespace ParallelAgents.Sdk;
 /// claims the next place: if another writer claimed it meanwhile the swap fails and it starts again, so a successful
 /// compare-and-set decided on the state just before it. Writes become visible in sequence order, one at a time.</para>
 /// <para><b>Memory.</b> The log keeps the latest <see cref="SharedMemoryOptions.RetainedChanges"/> changes, rounded up
-/// to a power of two, in an array of that many 16-byte places allocated up front (1 MiB for the default), and nothing
+/// to a power of two, in an array of that many 72-byte places allocated up front (4.5 MiB for the default), and nothing
 /// older: a watcher that falls further behind than that gets <see cref="ChangeFeedTruncatedException"/>, as a resume
-/// from a sequence no longer retained does. A deleted key keeps a small marker, so a store whose keys keep changing
-/// names grows with them.</para>
+/// from a sequence no longer retained does. A change's key, value, author and time are copied into its place once it is
+/// applied, so the log holds no object per change: an entry lives as long as its key's current value or its caller
+/// keeps it, and the garbage collector does not carry the retained changes from generation to generation (a change
+/// read back from the log is an equal, new <see cref="MemoryEntry"/>). A deleted key keeps a small marker, so a store
+/// whose keys keep changing names grows with them.</para>
 /// <para>The one thing a write may wait for outside this class is the .NET runtime itself: allocating (one object per
 /// write, whatever the retries: the entry is made once and numbered again for each attempt before anyone can see it,
 /// and a compare-and-set adds its result), and, when watchers are waiting, queueing their continuations to the
-/// thread pool.</para>
+/// thread pool. Timestamps from <see cref="TimeProvider.System"/> are read from the monotonic clock against a wall-clock
+/// anchor taken again every second: they never go back on a thread, and follow a step of the wall clock within a
+/// second (after a backward step they go on at the clock's rate until the wall clock catches up); any other <see cref="SharedMemoryOptions.TimeProvider"/> is
+/// asked on every write.</para>
 /// </remarks>
 public sealed class InMemorySharedMemory : ISharedMemory
 {
@@ -43,6 +49,9 @@ public sealed class InMemorySharedMemory : ISharedMemory
 
     private readonly SharedMemoryOptions _options;
     private readonly TimeProvider _time;
+
+    // TimeProvider.System is read through SystemUtcClock, which gives its time for about half the cost.
+    private readonly bool _systemTime;
     private readonly KeyTrie _keys = new();
     private readonly CommitLog _log;
     private int _disposed;
@@ -57,10 +66,11 @@ public sealed class InMemorySharedMemory : ISharedMemory
         options ??= new SharedMemoryOptions();
         options.Validate();
 
-        // The log is allocated up front, 16 bytes per retained change (1 GiB at the maximum).
+        // The log is allocated up front, 72 bytes per retained change (4.5 GiB at the maximum).
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RetainedChanges, MaxRetainedChanges, nameof(SharedMemoryOptions.RetainedChanges));
         _options = options.CopyLimits();
         _time = options.TimeProvider;
+        _systemTime = ReferenceEquals(_time, TimeProvider.System);
         _log = new CommitLog(options.RetainedChanges, _keys);
     }
 
@@ -102,7 +112,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         // Made before the race, not in it: between the catch-up's look at the log and the swap that commits, the
         // writer only reads its key's state and numbers the entry, so another core's commit rarely lands in between,
         // and a lost race costs no allocation.
-        var entry = new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow());
+        var entry = new MemoryEntry(slot.Key, copy, 0, author, Now());
         while (true)
         {
             long last = _log.CatchUp(out object? successor);
@@ -143,7 +153,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
         // A write that will probably happen is made before the race, as in SetAsync; one that will probably lose
         // reads no clock and allocates nothing unless the check below says otherwise.
         MemoryEntry? entry = ((Volatile.Read(ref slot.State) as MemoryEntry)?.Version ?? 0) == expectedVersion
-            ? new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow())
+            ? new MemoryEntry(slot.Key, copy, 0, author, Now())
             : null;
         while (true)
         {
@@ -155,7 +165,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
                 return new ValueTask<CompareAndSetResult>(new CompareAndSetResult(false, current));
             }
 
-            entry ??= new MemoryEntry(slot.Key, copy, 0, author, _time.GetUtcNow());
+            entry ??= new MemoryEntry(slot.Key, copy, 0, author, Now());
 
             // The check read the state as of 'last' (or later, and then the append below fails): claiming the place
             // right after 'last' commits only if no write came between.
@@ -196,7 +206,7 @@ public sealed class InMemorySharedMemory : ISharedMemory
                 return new ValueTask<bool>(false);
             }
 
-            now ??= _time.GetUtcNow();
+            now ??= Now();
             if (_log.TryAppend(last, successor, new Tombstone(last + 1, slot.Key, author, now.Value), slot, state))
             {
                 return new ValueTask<bool>(true);
@@ -307,7 +317,9 @@ public sealed class InMemorySharedMemory : ISharedMemory
     {
         while (true)
         {
-            long start = _log.AppliedHint;
+            // Exact, not the shared hint: a hint more than a lap behind (the log holds fewer changes than the hint's
+            // interval, or its writer is slow) would make every replay start before the oldest retained change.
+            long start = _log.FindApplied();
             var slots = new List<KeySlot>();
             _keys.CollectSlots(slots);
             var states = new Dictionary<string, object>(slots.Count, StringComparer.Ordinal);
@@ -395,6 +407,8 @@ public sealed class InMemorySharedMemory : ISharedMemory
     /// <summary>The key's slot, if it has one; a key too long to have one is not even hashed.</summary>
     private KeySlot? FindSlot(string? key) =>
         key is null || key.Length > _options.MaxKeyLength ? null : _keys.Find(key);
+
+    private DateTimeOffset Now() => _systemTime ? SystemUtcClock.UtcNow() : _time.GetUtcNow();
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

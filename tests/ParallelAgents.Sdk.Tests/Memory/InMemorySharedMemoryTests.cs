@@ -251,6 +251,71 @@ public class InMemorySharedMemoryTests : SharedMemoryContractTests
     }
 
     [Fact]
+    public async Task Writes_CopierPausedForLapsOfTheRing_OthersGoOnAndEveryRetainedChangeReadsBackWhole()
+    {
+        // 8 places: the writer of sequence 1 holds its place's copy while later writes go round the ring twice, so
+        // the place's next records (9 and 17) cannot be copied and stay in the ring as objects.
+        await using var memory = new InMemorySharedMemory(new SharedMemoryOptions { RetainedChanges = 8 });
+        using var copying = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        int paused = 0;
+        memory.Log.WhileCopying = sequence =>
+        {
+            if (sequence == 1 && Interlocked.Exchange(ref paused, 1) == 0)
+            {
+                copying.Set();
+                resume.Wait(Ct);
+            }
+        };
+        Task<MemoryEntry> stalled = Task.Factory.StartNew(
+            () => memory.SetAsync("a", Number(1), "paused", Ct).AsTask().GetAwaiter().GetResult(),
+            Ct,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        try
+        {
+            copying.Wait(Ct);
+            for (long i = 2; i <= 21; i++)
+            {
+                Assert.Equal(i, (await memory.SetAsync($"k{i % 3}", Number(i), "other", Ct)).Version);
+            }
+
+            AssertChanges(await TakeAsync(memory.WatchAsync("", 13, Ct), 8), 14);
+            MemorySnapshot snapshot = await memory.SnapshotAsync(Ct);
+            Assert.Equal(21, snapshot.Sequence);
+            Assert.Equal(1, snapshot.Entries["a"].Version);
+            Assert.Equal([19L, 20L, 21L], snapshot.Entries.Values.Where(e => e.Key != "a").Select(e => e.Version).Order());
+        }
+        finally
+        {
+            resume.Set();
+        }
+
+        Assert.Equal(1, (await stalled).Version);
+
+        // Its copy finished a lap late and its token lost to the later record; the place copies again from the next lap.
+        for (long i = 22; i <= 30; i++)
+        {
+            await memory.SetAsync($"k{i % 3}", Number(i), "other", Ct);
+        }
+
+        AssertChanges(await TakeAsync(memory.WatchAsync("", 22, Ct), 8), 23);
+        Assert.Throws<ChangeFeedTruncatedException>(() => memory.WatchAsync("", 21, Ct));
+
+        static void AssertChanges(List<MemoryChange> changes, long first)
+        {
+            Assert.Equal(Enumerable.Range((int)first, changes.Count).Select(i => (long)i), changes.Select(c => c.Sequence));
+            Assert.All(changes, c =>
+            {
+                Assert.Equal($"k{c.Sequence % 3}", c.Key);
+                Assert.Equal(c.Sequence, c.Entry?.Value.GetInt64());
+                Assert.Equal(c.Sequence, c.Entry?.Version);
+                Assert.Equal("other", c.Author);
+            });
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_EntryReturnedBySet_IsTheSameInstance()
     {
         await using var memory = new InMemorySharedMemory();
