@@ -110,9 +110,14 @@ public sealed class ContainerCommandServerTests : IDisposable
         await using IAgentWorkspace workspace = await provider.CreateWorkspaceAsync(Request("escapee"), Ct);
 
         // setsid gives the sleeper a session of its own, which the sweep of the command's session does not reach, and
-        // it keeps the command's output open. The engine closes an exec's output when its process ends; the server
-        // stops reading after a grace period and says why.
-        CommandResult held = await workspace.ExecuteAsync(new CommandRequest { Command = "setsid sleep 307 & echo started", Timeout = TimeSpan.FromMinutes(1) }, Ct);
+        // it keeps the command's output open. The command waits until the sleeper has left its session (the file is
+        // written after setsid), so the sweep cannot catch it before. The engine closes an exec's output when its
+        // process ends; the server stops reading after a grace period and says why.
+        CommandResult held = await workspace.ExecuteAsync(new CommandRequest
+        {
+            Command = "rm -f /tmp/escapee; setsid sh -c 'echo $$ > /tmp/escapee; exec sleep 307' & until [ -s /tmp/escapee ]; do :; done; echo started",
+            Timeout = TimeSpan.FromMinutes(1),
+        }, Ct);
         CommandResult next = await workspace.ExecuteAsync(new CommandRequest { Command = "echo next" }, Ct);
 
         Assert.Equal(0, held.ExitCode);
