@@ -124,13 +124,31 @@ internal static class MergeCommand
                 }
 
                 string? summary = merged.Count == 0 ? null : merger.WriteSummary(merged);
+                // Tasks the run skipped because one of these branches was missing from main never ran: merging the
+                // branch does not do their work.
+                List<string> notRun = [.. journal.Plan.Tasks
+                    .Where(t => journal.Find(t.Id)!.State == TaskState.Skipped && t.Dependencies.All(onMain.Contains))
+                    .Select(t => t.Id)];
                 if (asJson)
                 {
-                    await output.Out.WriteLineAsync(Json.Write(Result(journal.RunId, mainBranch, rows, summary))).ConfigureAwait(false);
+                    JsonObject result = Result(journal.RunId, mainBranch, rows, summary);
+                    result["notRun"] = new JsonArray([.. notRun.Select(id => (JsonNode)JsonValue.Create(id))]);
+                    await output.Out.WriteLineAsync(Json.Write(result)).ConfigureAwait(false);
                 }
                 else
                 {
+                    if (approver is not null)
+                    {
+                        // The last question's prompt has no line end of its own when the answers are piped in.
+                        await output.Out.WriteLineAsync().ConfigureAwait(false);
+                    }
+
                     await WriteRowsAsync(output.Out, rows, summary).ConfigureAwait(false);
+                    if (notRun.Count > 0)
+                    {
+                        await output.Out.WriteLineAsync(
+                            $"Not run by the run, since their dependencies were not on {mainBranch} then: {string.Join(", ", notRun)}. Run them in a new run (a task file with just them).").ConfigureAwait(false);
+                    }
                 }
             }
 

@@ -133,6 +133,24 @@ public sealed class MergeCommandTests
     }
 
     [Fact]
+    public async Task Merge_ATaskWasSkippedForTheRejectedBranch_MergesTheBranchAndNamesTheTaskLeftToRun()
+    {
+        using var repo = new GitRepository();
+        string tasks = repo.Tasks(Chain + "\n  - id: third\n    dependencies: [second]\n    instructions: echo 3 > third.txt\n");
+        ToolResult run = await Tool.RunWithInputAsync(repo.Root, "y\nn\nnot now\n", "run", tasks, "--agent", "command", "--review");
+        Assert.True(run.ExitCode == 1, run.ToString());
+
+        ToolResult result = await Tool.RunAsync(repo.Root, "merge", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        Assert.Equal("second", Assert.Single(json.RootElement.GetProperty("merges").EnumerateArray()).GetProperty("taskId").GetString());
+        Assert.Equal("third", Assert.Single(json.RootElement.GetProperty("notRun").EnumerateArray()).GetString());
+        Assert.Equal("later\n", repo.Git("show", "main:second.txt"));
+        Assert.DoesNotContain("third.txt", repo.Git("ls-tree", "-r", "--name-only", "main"));
+    }
+
+    [Fact]
     public async Task Merge_EveryTaskReachedMain_ExitsZeroWithNothingToDo()
     {
         using var repo = new GitRepository();
