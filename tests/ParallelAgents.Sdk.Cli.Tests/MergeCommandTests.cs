@@ -166,6 +166,20 @@ public sealed class MergeCommandTests
     }
 
     [Fact]
+    public async Task Merge_MainBranchDoesNotExist_ExitsTwoAndMergesNothing()
+    {
+        using var repo = new GitRepository();
+        await RunRejectingSecondAsync(repo);
+        string before = repo.Git("rev-parse", "main");
+
+        ToolResult result = await Tool.RunAsync(repo.Root, "merge", "--main", "trunk");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'trunk' does not exist", result.Error);
+        Assert.Equal(before, repo.Git("rev-parse", "main"));
+    }
+
+    [Fact]
     public async Task Merge_UnknownRun_ExitsTwo()
     {
         using var repo = new GitRepository();
