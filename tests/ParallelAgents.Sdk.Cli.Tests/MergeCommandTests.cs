@@ -119,6 +119,8 @@ public sealed class MergeCommandTests
         ToolResult run = await Tool.RunAsync(repo.Root, "run", tasks, "--agent", "command");
         Assert.True(run.ExitCode == 1, run.ToString());
 
+        Assert.Contains("'parallel-agents merge ", run.Output);
+
         ToolResult stillFails = await Tool.RunAsync(repo.Root, "merge");
         Assert.True(stillFails.ExitCode == 1, stillFails.ToString());
         Assert.Matches(@"bad\s+verifyFailed", stillFails.Output);
