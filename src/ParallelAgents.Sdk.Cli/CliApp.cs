@@ -43,6 +43,7 @@ internal static class CliApp
         root.Subcommands.Add(ValidateCommand.Create(output));
         root.Subcommands.Add(StatusCommand.Create(output));
         root.Subcommands.Add(ResumeCommand.Create(output));
+        root.Subcommands.Add(MergeCommand.Create(output));
         root.Subcommands.Add(MemoryCommand.Create(output));
         root.Subcommands.Add(CleanCommand.Create(output));
         return root;

@@ -8,9 +8,10 @@ namespace ParallelAgents.Sdk.Cli;
 /// then why) or have the agent work on it again (<c>r</c>, then the feedback).
 /// </summary>
 /// <remarks>One question at a time: tasks that finish together wait for the answer before theirs. When standard input
-/// ends before an answer, the branch is rejected (nothing unreviewed reaches main).</remarks>
+/// ends before an answer, the branch is rejected (nothing unreviewed reaches main). Without <c>offerRerun</c> (the
+/// <c>merge</c> command, after the run's agents are gone) the question is only yes or no.</remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim holds nothing to release unless its AvailableWaitHandle was asked for, and this one's never is.")]
-internal sealed class ConsoleMergeApprover(TextReader input, TextWriter output, int maxDiffLines) : IMergeApprover
+internal sealed class ConsoleMergeApprover(TextReader input, TextWriter output, int maxDiffLines, bool offerRerun = true) : IMergeApprover
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
@@ -25,7 +26,7 @@ internal sealed class ConsoleMergeApprover(TextReader input, TextWriter output, 
             await ShowAsync(review).ConfigureAwait(false);
             while (true)
             {
-                await output.WriteAsync($"Merge {review.Branch} into {review.MainBranch}? [y]es, [n]o (reject), [r]e-run with feedback: ").ConfigureAwait(false);
+                await output.WriteAsync($"Merge {review.Branch} into {review.MainBranch}? [y]es, [n]o (reject){(offerRerun ? ", [r]e-run with feedback" : "")}: ").ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
                 string? answer = await input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
                 switch (answer?.Trim().ToLowerInvariant())
@@ -38,7 +39,7 @@ internal sealed class ConsoleMergeApprover(TextReader input, TextWriter output, 
                     case "n" or "no":
                         string reason = await AskAsync("Why (kept in the reports)? ", "rejected in review", cancellationToken).ConfigureAwait(false);
                         return ReviewDecision.Reject(reason) with { Reviewer = Reviewer };
-                    case "r" or "rerun" or "re-run":
+                    case "r" or "rerun" or "re-run" when offerRerun:
                         string feedback = await AskAsync("Feedback for the agent: ", "", cancellationToken).ConfigureAwait(false);
                         if (feedback.Length == 0)
                         {
@@ -48,7 +49,7 @@ internal sealed class ConsoleMergeApprover(TextReader input, TextWriter output, 
 
                         return ReviewDecision.Rerun(feedback) with { Reviewer = Reviewer };
                     default:
-                        await output.WriteLineAsync("Answer y, n or r.").ConfigureAwait(false);
+                        await output.WriteLineAsync(offerRerun ? "Answer y, n or r." : "Answer y or n.").ConfigureAwait(false);
                         break;
                 }
             }

@@ -71,6 +71,11 @@ internal static class RunCommand
 
         await output.WriteLineAsync($"Shared memory: {memoryPath}").ConfigureAwait(false);
         await output.WriteLineAsync(result.ToString()).ConfigureAwait(false);
+        if (!result.WasCancelled && result.Merges.Any(m => m.Status is MergeStatus.Conflict or MergeStatus.VerifyFailed or MergeStatus.Rejected))
+        {
+            await output.WriteLineAsync($"Branches left off main: 'parallel-agents merge {result.RunId}' merges them (add --review to see each first).").ConfigureAwait(false);
+        }
+
         if (result.WasCancelled)
         {
             await output.WriteLineAsync($"Cancelled: finish it with 'parallel-agents resume {result.RunId}'.").ConfigureAwait(false);

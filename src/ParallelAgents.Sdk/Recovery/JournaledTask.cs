@@ -18,6 +18,11 @@ internal sealed class JournaledTask(string taskId)
     /// <summary>The merge that reached the main branch (or found nothing to merge), or <see langword="null"/>.</summary>
     public MergeResult? Merge { get; set; }
 
+    /// <summary>The last merge the journal recorded for the task, whatever its status (a conflict, a failed verify, a
+    /// rejection in review...), or <see langword="null"/>: what <c>parallel-agents merge</c> finds branches left
+    /// unmerged by.</summary>
+    public MergeResult? LastMerge { get; set; }
+
     /// <summary>Whether the task was cancelled on purpose, rather than with the run.</summary>
     public bool CancelledOnPurpose { get; set; }
 

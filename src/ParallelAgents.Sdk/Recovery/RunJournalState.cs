@@ -160,18 +160,19 @@ internal sealed class RunJournalState
                 break;
             case "merge":
                 var status = Enum.Parse<MergeStatus>(root.GetProperty("status").GetString()!);
+                task.LastMerge = new MergeResult
+                {
+                    TaskId = task.TaskId,
+                    Branch = root.GetProperty("branch").GetString()!,
+                    Status = status,
+                    MergedCommit = root.TryGetProperty("commit", out JsonElement commit) ? commit.GetString() : null,
+                    TheirsCommit = root.TryGetProperty("theirs", out JsonElement theirs) ? theirs.GetString() : null,
+                    Message = root.TryGetProperty("message", out JsonElement message) ? message.GetString() : null,
+                    CompletedAt = root.GetProperty("at").GetDateTimeOffset(),
+                };
                 if (status is MergeStatus.Merged or MergeStatus.Resolved or MergeStatus.Skipped)
                 {
-                    task.Merge = new MergeResult
-                    {
-                        TaskId = task.TaskId,
-                        Branch = root.GetProperty("branch").GetString()!,
-                        Status = status,
-                        MergedCommit = root.TryGetProperty("commit", out JsonElement commit) ? commit.GetString() : null,
-                        TheirsCommit = root.TryGetProperty("theirs", out JsonElement theirs) ? theirs.GetString() : null,
-                        Message = root.TryGetProperty("message", out JsonElement message) ? message.GetString() : null,
-                        CompletedAt = root.GetProperty("at").GetDateTimeOffset(),
-                    };
+                    task.Merge = task.LastMerge;
                 }
 
                 break;
