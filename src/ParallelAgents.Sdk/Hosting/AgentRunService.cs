@@ -11,12 +11,19 @@ namespace ParallelAgents.Sdk;
 /// </summary>
 internal sealed class AgentRunService(IServiceProvider services, AgentRunQueue queue) : BackgroundService
 {
-    private readonly ILogger _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("ParallelAgents.Hosting");
+    private const string Category = "ParallelAgents.Hosting";
+    private readonly ILoggerFactory _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+    private ILogger? _logger;
     private AgentEngine? _engine;
+
+    // Until the engine is resolved there is no redactor; only a host that failed to start logs before that.
+    private ILogger Logger => _logger ??= _loggerFactory.CreateLogger(Category);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         _engine = services.GetRequiredService<AgentEngine>();
+        // The service's lines about a run (a failed run's exception included) lose secrets as the engine's own do.
+        _logger = RedactingLoggerFactory.Wrap(_loggerFactory, _engine.Redactor).CreateLogger(Category);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -67,20 +74,20 @@ internal sealed class AgentRunService(IServiceProvider services, AgentRunQueue q
             return;
         }
 
-        HostingLog.RunStarting(_logger, run.RunId, run.Plan.Tasks.Count);
+        HostingLog.RunStarting(Logger, run.RunId, run.Plan.Tasks.Count);
         try
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, run.CancellationToken);
             RunResult result = await engine.RunAsync(run.Plan, run.RunId, linked.Token).ConfigureAwait(false);
-            if (_logger.IsEnabled(LogLevel.Information))
+            if (Logger.IsEnabled(LogLevel.Information))
             {
                 int succeeded = result.Count(TaskState.Succeeded);
-                HostingLog.RunEnded(_logger, run.RunId, result.WasCancelled, succeeded, result.Tasks.Count);
+                HostingLog.RunEnded(Logger, run.RunId, result.WasCancelled, succeeded, result.Tasks.Count);
             }
 
             if (result.WasCancelled && engine.StateDirectory is { } state && result.Tasks.Any(t => t.State == TaskState.Cancelled))
             {
-                HostingLog.RunResumable(_logger, run.RunId, RunJournal.PathFor(state, run.RunId));
+                HostingLog.RunResumable(Logger, run.RunId, RunJournal.PathFor(state, run.RunId));
             }
 
             run.Complete(result);
@@ -89,7 +96,7 @@ internal sealed class AgentRunService(IServiceProvider services, AgentRunQueue q
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            HostingLog.RunFailed(_logger, run.RunId, ex);
+            HostingLog.RunFailed(Logger, run.RunId, ex);
             run.Fail(ex);
         }
     }
@@ -99,7 +106,7 @@ internal sealed class AgentRunService(IServiceProvider services, AgentRunQueue q
         int count = queue.EndWaitingRuns("the host stopped while it waited in the queue.", cancellationToken);
         if (count > 0)
         {
-            HostingLog.RunsNotStarted(_logger, count);
+            HostingLog.RunsNotStarted(Logger, count);
         }
     }
 }

@@ -211,4 +211,40 @@ public class AgentRunServiceTests
         var ex = await Assert.ThrowsAsync<RunNotStartedException>(() => waiting.Completion);
         Assert.Contains("services were disposed", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Submit_RunFailsWithASecretInItsException_TheServiceLogsItRedacted()
+    {
+        const string Secret = "hunter2-configured-secret";
+        var logs = new ListLoggerFactory();
+        using IHost host = BuildHost(
+            b => b.UseIsolation(new FailingLifecycleProvider($"the engine refused token {Secret}"))
+                .UseAgent((_, _) => ValueTask.FromResult(AgentOutcome.Success()))
+                .Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(logs),
+            o => o.Redaction.SecretValues.Add(Secret));
+        await host.StartAsync(Ct);
+
+        QueuedRun run = host.Services.GetRequiredService<IAgentRunQueue>().Submit(
+            TaskPlan.Parse("tasks:\n  - id: a\n    isolation: failing\n    instructions: x\n"), Ct);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => run.Completion.WaitAsync(Ct));
+        await host.StopAsync(Ct);
+
+        ListLoggerFactory.Entry failed = Assert.Single(logs.Entries, e => e.Message.StartsWith($"Queued run {run.RunId} could not run", StringComparison.Ordinal));
+        Assert.Contains("the engine refused token [REDACTED]", failed.Exception!.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Entries, e => (e.Message + e.Exception).Contains(Secret, StringComparison.Ordinal));
+    }
+
+    /// <summary>A provider whose start of a run fails, as a container provider's does when no Docker engine answers.</summary>
+    private sealed class FailingLifecycleProvider(string error) : IIsolationProvider, IIsolationProviderLifecycle
+    {
+        public string Name => "failing";
+
+        public ValueTask<IAgentWorkspace> CreateWorkspaceAsync(WorkspaceRequest request, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("no workspace is made: the run never starts");
+
+        public ValueTask StartRunAsync(string runId, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException(error);
+
+        public ValueTask EndRunAsync(string runId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
 }
