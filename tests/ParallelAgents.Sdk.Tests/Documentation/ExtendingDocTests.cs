@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MyAgents;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Documentation;
 
@@ -7,7 +8,7 @@ namespace ParallelAgents.Sdk.Tests.Documentation;
 /// the build compiles, and they do what the page says.</summary>
 public sealed partial class ExtendingDocTests : IDisposable
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = SourceTree.Root;
     private readonly string _root = Directory.CreateTempSubdirectory("extending-doc-").FullName;
 
     [Theory]
@@ -95,17 +96,4 @@ public sealed partial class ExtendingDocTests : IDisposable
 
     [GeneratedRegex(@"```csharp\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ParallelAgents.Sdk.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ParallelAgents.Sdk.sln not found.");
-    }
 }

@@ -11,7 +11,7 @@ namespace ParallelAgents.Sdk.Tests.Documentation;
 [Collection(SerialTests.Name)]
 public sealed partial class ProvidersDocTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = SourceTree.Root;
 
     [Theory]
     [InlineData("providers-openai")]
@@ -97,17 +97,6 @@ public sealed partial class ProvidersDocTests
         string[] lines = code.TrimEnd().Split('\n');
         int indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
         return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart()));
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        string? folder = AppContext.BaseDirectory;
-        while (folder is not null && !File.Exists(Path.Combine(folder, "ParallelAgents.Sdk.sln")))
-        {
-            folder = Path.GetDirectoryName(folder);
-        }
-
-        return folder ?? throw new InvalidOperationException("The repository root (with ParallelAgents.Sdk.sln) is not above the test's folder.");
     }
 
     [GeneratedRegex(@"```csharp\n(?<code>.*?)\n```", RegexOptions.Singleline)]

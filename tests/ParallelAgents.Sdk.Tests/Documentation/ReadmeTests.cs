@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using ParallelAgents.Sdk.Tests.TestSupport;
 
 namespace ParallelAgents.Sdk.Tests.Documentation;
 
@@ -13,7 +14,7 @@ public sealed partial class ReadmeTests
     private const string RegionStart = "// <readme-example>";
     private const string RegionEnd = "// </readme-example>";
 
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = SourceTree.Root;
 
     [Fact]
     public void ReadmeExample_ComparedWithQuickStartRegion_IsIdentical()
@@ -116,20 +117,6 @@ public sealed partial class ReadmeTests
         }
 
         Assert.True(checkedBlocks > 0, "No ```yaml invalid block was found; the README and troubleshooting.md each show one.");
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ParallelAgents.Sdk.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException(
-            $"No folder above {AppContext.BaseDirectory} holds ParallelAgents.Sdk.sln; run the tests from a clone of the repository.");
     }
 
     /// <summary>README.md and every page of docs/, relative to the repository root with '/' separators.</summary>
