@@ -191,7 +191,7 @@ public sealed class AgentEngine : IAsyncDisposable
 
     private async Task<RunResult> RunCoreAsync(TaskPlan plan, string? runId, RunJournalState? resume, CancellationToken cancellationToken)
     {
-        IIsolationProvider?[] providers = ResolveProviders(plan);
+        IIsolationProvider?[]? providers = ResolveProviders(plan);
         if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
         {
             throw new InvalidOperationException("A run is already in progress on this engine. Await it before starting another, or build a second engine.");
@@ -366,10 +366,10 @@ public sealed class AgentEngine : IAsyncDisposable
         return false;
     }
 
-    private async Task<List<IIsolationProviderLifecycle>> StartProvidersAsync(string runId, IIsolationProvider?[] providers, CancellationToken cancellationToken)
+    private async Task<List<IIsolationProviderLifecycle>> StartProvidersAsync(string runId, IIsolationProvider?[]? providers, CancellationToken cancellationToken)
     {
         var started = new List<IIsolationProviderLifecycle>();
-        foreach (IIsolationProviderLifecycle lifecycle in providers.OfType<IIsolationProviderLifecycle>().Distinct())
+        foreach (IIsolationProviderLifecycle lifecycle in (providers ?? []).OfType<IIsolationProviderLifecycle>().Distinct())
         {
             try
             {
@@ -405,9 +405,17 @@ public sealed class AgentEngine : IAsyncDisposable
         }
     }
 
-    private IIsolationProvider?[] ResolveProviders(TaskPlan plan)
+    /// <returns>Each task's provider, or <see langword="null"/> when no task has one (an engine without isolation
+    /// providers), so that such a run does not carry an array of nothing.</returns>
+    private IIsolationProvider?[]? ResolveProviders(TaskPlan plan)
     {
-        var providers = new IIsolationProvider?[plan.Tasks.Count];
+        IIsolationProvider?[]? providers = null;
+        if (_providers.Count == 0 && !plan.Graph.AnyIsolation)
+        {
+            // Nothing to resolve, and no task to read: an engine without isolation runs agents that need no workspace.
+            return null;
+        }
+
         var problems = new List<TaskPlanProblem>();
         for (int i = 0; i < plan.Tasks.Count; i++)
         {
@@ -421,7 +429,7 @@ public sealed class AgentEngine : IAsyncDisposable
             string name = task.Isolation ?? _options.DefaultIsolation.Trim().ToLowerInvariant();
             if (_providers.TryGetValue(name, out IIsolationProvider? provider))
             {
-                providers[i] = provider;
+                (providers ??= new IIsolationProvider?[plan.Tasks.Count])[i] = provider;
                 continue;
             }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ParallelAgents.Sdk;
 
 /// <summary>What an agent reported through <see cref="AgentContext.Progress"/> or its outcome, and the files its commits
-/// changed; made only for agents that have some. Guarded by the run's lock for the lane.</summary>
+/// changed; made only for agents that have some. Read and changed under a lock on itself.</summary>
 internal sealed class LaneDetail
 {
     private const int MaxActionChars = 200;

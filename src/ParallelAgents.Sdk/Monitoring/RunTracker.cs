@@ -1,24 +1,28 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace ParallelAgents.Sdk;
 
 /// <summary>
-/// The live record of one run's agents, kept by <see cref="StatusObserver"/>: one <see cref="LaneSlot"/> per agent in
-/// one array made when the run starts, and a <see cref="LaneDetail"/> only for agents that report something, so that an
-/// attempt of an agent that reports nothing allocates nothing here (the dispatch benchmark runs 10,000 of them).
+/// The live record of one run's agents, kept by <see cref="StatusObserver"/>: one <see cref="LaneSlot"/> per agent, in
+/// chunks made when their first agent starts, and a <see cref="LaneDetail"/> only for agents that report something, so
+/// that an attempt of an agent that reports nothing allocates nothing here (the dispatch benchmark runs 10,000 of them).
 /// </summary>
-/// <remarks>A slot is changed by its agent's worker and its progress reports, and read by snapshots, from any thread:
-/// every access takes one of a few locks, chosen by the slot's index, which keeps contention low without a lock object
-/// per agent.</remarks>
+/// <remarks>A slot's own fields are written by the worker running its lane's attempt without a lock or an interlocked
+/// instruction, its state last (see <see cref="LaneSlot"/>). Chunks of <see cref="ChunkSize"/> slots stay below the large object heap's threshold: a run of ten
+/// thousand tasks in one array made a large object per run, which the collector only frees in a full collection.</remarks>
 internal sealed class RunTracker
 {
-    private const int LockCount = 32;
+    private const int ChunkShift = 9;
 
-    private readonly LaneSlot[] _slots;
+    /// <summary>Slots per chunk: 512 slots of 56 bytes, some 28 KB.</summary>
+    internal const int ChunkSize = 1 << ChunkShift;
+
+    private readonly LaneSlot[]?[] _chunks;
+    private readonly int _slotCount;
     private readonly int[]? _offsets;
     private readonly int[] _taskEnded;
     private IReadOnlyList<string>?[]? _mergedFiles;
-    private readonly object[] _locks;
     private long _endedTicks;
 
     public RunTracker(string runId, TaskPlan plan, DateTimeOffset startedAt)
@@ -33,7 +37,7 @@ internal sealed class RunTracker
         {
             if (tasks[t].AgentCount != 1)
             {
-                _offsets = new int[tasks.Count];
+                _offsets = new int[tasks.Count + 1];
                 total = 0;
                 for (int u = 0; u < tasks.Count; u++)
                 {
@@ -41,17 +45,14 @@ internal sealed class RunTracker
                     total += tasks[u].AgentCount;
                 }
 
+                _offsets[tasks.Count] = total;
                 break;
             }
         }
 
-        _slots = new LaneSlot[total];
+        _slotCount = total;
+        _chunks = new LaneSlot[]?[(total + ChunkSize - 1) >> ChunkShift];
         _taskEnded = new int[tasks.Count];
-        _locks = new object[Math.Min(LockCount, Math.Max(1, total))];
-        for (int i = 0; i < _locks.Length; i++)
-        {
-            _locks[i] = new object();
-        }
     }
 
     public string RunId { get; }
@@ -66,26 +67,45 @@ internal sealed class RunTracker
     public void End(DateTimeOffset at) => Interlocked.Exchange(ref _endedTicks, Math.Max(1, at.UtcTicks));
 
     /// <summary>The slot of a lane, or -1 for a lane the plan does not have.</summary>
-    public int Slot(int taskIndex, int lane) =>
-        (uint)taskIndex < (uint)_taskEnded.Length && lane >= 0 && lane < Plan.Tasks[taskIndex].AgentCount
-            ? (_offsets?[taskIndex] ?? taskIndex) + lane
-            : -1;
+    public int Slot(int taskIndex, int lane)
+    {
+        if ((uint)taskIndex >= (uint)_taskEnded.Length)
+        {
+            return -1;
+        }
+
+        if (_offsets is null)
+        {
+            return lane == 0 ? taskIndex : -1;
+        }
+
+        int slot = _offsets[taskIndex] + lane;
+        return lane >= 0 && slot < _offsets[taskIndex + 1] ? slot : -1;
+    }
 
     /// <summary>The slot of a lane by its task's id, as progress reports name it (a rerun's task is a copy of the plan's).</summary>
     public int Slot(string taskId, int lane) => Plan.TryGetTask(taskId, out _) ? Slot(Plan.IndexOf(taskId), lane) : -1;
 
     public void AttemptStarted(int slot, int attempt, DateTimeOffset at)
     {
-        lock (_locks[slot % _locks.Length])
+        ref LaneSlot s = ref Write(slot);
+        long ticks = at.UtcTicks;
+        Volatile.Write(ref s.Attempt, attempt);
+        Volatile.Write(ref s.AttemptStartedTicks, ticks);
+        Volatile.Write(ref s.EndedTicks, 0);
+        if (s.StartedTicks == 0)
         {
-            ref LaneSlot s = ref _slots[slot];
-            s.State = TaskState.Running;
-            s.Attempt = attempt;
-            s.AttemptStartedTicks = at.UtcTicks;
-            s.StartedTicks = s.StartedTicks == 0 ? at.UtcTicks : s.StartedTicks;
-            s.EndedTicks = 0;
-            s.LastActivityTicks = at.UtcTicks;
+            Volatile.Write(ref s.StartedTicks, ticks);
         }
+
+        // Plainly, not with MoveForward's interlocked loop: a report racing with the attempt's start or end may lose
+        // some microseconds of its time, which an idle check measured in seconds does not see.
+        if (s.LastActivityTicks < ticks)
+        {
+            Volatile.Write(ref s.LastActivityTicks, ticks);
+        }
+
+        SetState(ref s, TaskState.Running);
     }
 
     /// <summary>Records a report at <paramref name="at"/>; returns its description (<see cref="AgentStatus.LastAction"/>).</summary>
@@ -94,11 +114,12 @@ internal sealed class RunTracker
         // Redacted outside the lock: the redactor's cost must not hold up a snapshot.
         string action = LaneDetail.Describe(progress, redact);
         string? path = progress.Kind == AgentProgressKind.FileChanged && !string.IsNullOrEmpty(progress.Path) ? redact(progress.Path) : null;
-        lock (_locks[slot % _locks.Length])
+        ref LaneSlot s = ref Write(slot);
+        MoveForward(ref s.LastActivityTicks, at.UtcTicks);
+        LaneDetail detail = DetailOf(ref s);
+        lock (detail)
         {
-            ref LaneSlot s = ref _slots[slot];
-            s.LastActivityTicks = Math.Max(s.LastActivityTicks, at.UtcTicks);
-            (s.Detail ??= new LaneDetail()).Record(progress, action, path);
+            detail.Record(progress, action, path);
         }
 
         return action;
@@ -107,9 +128,9 @@ internal sealed class RunTracker
     public void AddFiles(int slot, IReadOnlyList<string> files, Func<string, string> redact)
     {
         string[] clean = [.. files.Select(redact)];
-        lock (_locks[slot % _locks.Length])
+        LaneDetail detail = DetailOf(ref Write(slot));
+        lock (detail)
         {
-            LaneDetail detail = _slots[slot].Detail ??= new LaneDetail();
             foreach (string file in clean)
             {
                 detail.AddFile(file);
@@ -119,23 +140,33 @@ internal sealed class RunTracker
 
     public void AttemptEnded(int slot, AttemptStatus status, TimeSpan duration, AgentUsage? usage)
     {
-        lock (_locks[slot % _locks.Length])
+        ref LaneSlot s = ref Write(slot);
+        long ended = s.AttemptStartedTicks + duration.Ticks;
+        Volatile.Write(ref s.EndedTicks, ended);
+        if (s.LastActivityTicks < ended)
         {
-            ref LaneSlot s = ref _slots[slot];
-            s.State = status switch
+            Volatile.Write(ref s.LastActivityTicks, ended);
+        }
+
+        if (usage is not null || Volatile.Read(ref s.Detail) is not null)
+        {
+            LaneDetail detail = DetailOf(ref s);
+            lock (detail)
             {
-                AttemptStatus.Succeeded => TaskState.Succeeded,
-                AttemptStatus.Cancelled => TaskState.Cancelled,
-                _ => TaskState.Failed,
-            };
-            s.EndedTicks = s.AttemptStartedTicks + duration.Ticks;
-            s.LastActivityTicks = Math.Max(s.LastActivityTicks, s.EndedTicks);
-            if (usage is not null || s.Detail is not null)
-            {
-                (s.Detail ??= new LaneDetail()).EndAttempt(usage);
+                detail.EndAttempt(usage);
             }
         }
+
+        SetState(ref s, status switch
+        {
+            AttemptStatus.Succeeded => TaskState.Succeeded,
+            AttemptStatus.Cancelled => TaskState.Cancelled,
+            _ => TaskState.Failed,
+        });
     }
+
+    /// <summary>Publishes the slot's state after everything written before it.</summary>
+    private static void SetState(ref LaneSlot s, TaskState state) => Volatile.Write(ref Unsafe.As<TaskState, int>(ref s.State), (int)state);
 
     public void TaskEnded(int taskIndex, TaskState state)
     {
@@ -166,7 +197,7 @@ internal sealed class RunTracker
     {
         DateTimeOffset? ended = EndedAt;
         DateTimeOffset at = ended ?? now;
-        var agents = new List<AgentStatus>(_slots.Length);
+        var agents = new List<AgentStatus>(_slotCount);
         int active = 0, running = 0, files = 0, tools = 0;
         long input = 0, output = 0;
         decimal cost = 0m;
@@ -215,35 +246,114 @@ internal sealed class RunTracker
         int slot = (_offsets?[taskIndex] ?? taskIndex) + lane;
         IReadOnlyList<string>?[]? mergedFiles = Volatile.Read(ref _mergedFiles);
         IReadOnlyList<string>? merged = mergedFiles is null ? null : Volatile.Read(ref mergedFiles[taskIndex]);
-        lock (_locks[slot % _locks.Length])
+        LaneSlot s = Read(slot);
+        if (s.Attempt == 0)
         {
-            LaneSlot s = _slots[slot];
-            if (s.Attempt == 0)
+            return new AgentStatus { Name = Name(task, lane), TaskId = task.Id, Lane = lane, State = NotStartedState(Volatile.Read(ref _taskEnded[taskIndex])) };
+        }
+
+        LaneDetail? d = s.Detail;
+        IReadOnlyList<string> files;
+        string? lastAction;
+        int tools;
+        long input, output;
+        decimal cost;
+        if (d is null)
+        {
+            files = s.State == TaskState.Succeeded ? Files(merged) : [];
+            (lastAction, tools, input, output, cost) = (null, 0, 0, 0, 0m);
+        }
+        else
+        {
+            lock (d)
             {
-                return new AgentStatus { Name = Name(task, lane), TaskId = task.Id, Lane = lane, State = NotStartedState(Volatile.Read(ref _taskEnded[taskIndex])) };
+                files = d.Files(s.State == TaskState.Succeeded ? merged : null);
+                (lastAction, tools, input, output, cost) = (d.LastAction, d.DoneTools + d.Tools, d.DoneInput + d.Input, d.DoneOutput + d.Output, d.DoneCost + d.Cost);
+            }
+        }
+
+        bool running = s.State == TaskState.Running;
+        long end = running || s.EndedTicks == 0 ? now.UtcTicks : s.EndedTicks;
+        return new AgentStatus
+        {
+            Name = Name(task, lane),
+            TaskId = task.Id,
+            Lane = lane,
+            State = s.State,
+            Attempt = s.Attempt,
+            FilesChanged = files,
+            LastActivity = Time(s.LastActivityTicks),
+            LastAction = lastAction,
+            IsActive = running && s.LastActivityTicks != 0 && now.UtcTicks - s.LastActivityTicks < idleThreshold.Ticks,
+            ToolCalls = tools,
+            InputTokens = input,
+            OutputTokens = output,
+            Cost = cost,
+            StartedAt = Time(s.StartedTicks),
+            Elapsed = TimeSpan.FromTicks(Math.Max(0, end - s.StartedTicks)),
+        };
+    }
+
+    /// <summary>The slot, made with its chunk when its first agent starts.</summary>
+    private ref LaneSlot Write(int slot)
+    {
+        LaneSlot[]? chunk = Volatile.Read(ref _chunks[slot >> ChunkShift]);
+        if (chunk is null)
+        {
+            var made = new LaneSlot[Math.Min(ChunkSize, _slotCount - (slot & ~(ChunkSize - 1)))];
+            chunk = Interlocked.CompareExchange(ref _chunks[slot >> ChunkShift], made, null) ?? made;
+        }
+
+        return ref chunk[slot & (ChunkSize - 1)];
+    }
+
+    /// <summary>A copy of the slot: its state first, then what was written before it.</summary>
+    private LaneSlot Read(int slot)
+    {
+        LaneSlot[]? chunk = Volatile.Read(ref _chunks[slot >> ChunkShift]);
+        if (chunk is null)
+        {
+            return default;
+        }
+
+        ref LaneSlot s = ref chunk[slot & (ChunkSize - 1)];
+        return new LaneSlot
+        {
+            State = (TaskState)Volatile.Read(ref Unsafe.As<TaskState, int>(ref s.State)),
+            Attempt = Volatile.Read(ref s.Attempt),
+            StartedTicks = Volatile.Read(ref s.StartedTicks),
+            AttemptStartedTicks = Volatile.Read(ref s.AttemptStartedTicks),
+            EndedTicks = Volatile.Read(ref s.EndedTicks),
+            LastActivityTicks = Volatile.Read(ref s.LastActivityTicks),
+            Detail = Volatile.Read(ref s.Detail),
+        };
+    }
+
+    private static LaneDetail DetailOf(ref LaneSlot s)
+    {
+        LaneDetail? detail = Volatile.Read(ref s.Detail);
+        if (detail is null)
+        {
+            var made = new LaneDetail();
+            detail = Interlocked.CompareExchange(ref s.Detail, made, null) ?? made;
+        }
+
+        return detail;
+    }
+
+    /// <summary>Sets <paramref name="ticks"/> to <paramref name="value"/> unless it is already later.</summary>
+    private static void MoveForward(ref long ticks, long value)
+    {
+        long seen = Volatile.Read(ref ticks);
+        while (seen < value)
+        {
+            long previous = Interlocked.CompareExchange(ref ticks, value, seen);
+            if (previous == seen)
+            {
+                return;
             }
 
-            LaneDetail? d = s.Detail;
-            bool running = s.State == TaskState.Running;
-            long end = running || s.EndedTicks == 0 ? now.UtcTicks : s.EndedTicks;
-            return new AgentStatus
-            {
-                Name = Name(task, lane),
-                TaskId = task.Id,
-                Lane = lane,
-                State = s.State,
-                Attempt = s.Attempt,
-                FilesChanged = s.State == TaskState.Succeeded ? d?.Files(merged) ?? Files(merged) : d?.Files(null) ?? [],
-                LastActivity = Time(s.LastActivityTicks),
-                LastAction = d?.LastAction,
-                IsActive = running && s.LastActivityTicks != 0 && now.UtcTicks - s.LastActivityTicks < idleThreshold.Ticks,
-                ToolCalls = d is null ? 0 : d.DoneTools + d.Tools,
-                InputTokens = d is null ? 0 : d.DoneInput + d.Input,
-                OutputTokens = d is null ? 0 : d.DoneOutput + d.Output,
-                Cost = d is null ? 0m : d.DoneCost + d.Cost,
-                StartedAt = Time(s.StartedTicks),
-                Elapsed = TimeSpan.FromTicks(Math.Max(0, end - s.StartedTicks)),
-            };
+            seen = previous;
         }
     }
 

@@ -7,7 +7,7 @@ namespace ParallelAgents.Sdk;
 /// <see cref="AgentEventKind.AgentProgress"/> events, writes <c>status_&lt;unix-time&gt;.json</c> on a timer while a run
 /// is in progress and <c>run_&lt;run-id&gt;.json</c> when it ends.
 /// </summary>
-/// <remarks>Per attempt it costs a lock taken a few times and no allocation unless the agent reports progress or usage;
+/// <remarks>Per attempt it costs a few plain writes and no allocation unless the agent reports progress or usage;
 /// snapshots, events and files are built only when asked for, watched or due.</remarks>
 internal sealed class StatusObserver : RunObserver, IDisposable
 {

@@ -3,9 +3,18 @@ namespace ParallelAgents.Sdk;
 /// <summary>The validated dependency graph of a plan, by task index, with what the scheduler needs precomputed.</summary>
 internal sealed class PlanGraph
 {
-    private PlanGraph(int[][] dependencies, int[][] dependents, double[] remainingPath, int[] topologicalOrder, int[] rank)
+    private PlanGraph(int[][] dependencies, int[][] dependents, double[] remainingPath, int[] topologicalOrder, int[] rank, IReadOnlyList<AgentTask> tasks)
     {
         Rank = rank;
+        DependencyCounts = [.. dependencies.Select(d => d.Length)];
+        Traits = new TaskTraits[tasks.Count];
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            AgentTask task = tasks[i];
+            Traits[i] = new TaskTraits(task.AgentCount, task.MaxAttempts, task.Timeout is not null);
+            AnyIsolation |= task.Isolation is not null;
+        }
+
         Dependencies = dependencies;
         Dependents = dependents;
         RemainingPath = remainingPath;
@@ -28,6 +37,17 @@ internal sealed class PlanGraph
     /// first, then the longer remaining path, then plan order. Computed once per plan so that comparing two ready
     /// attempts is one integer comparison.</summary>
     public int[] Rank { get; }
+
+    /// <summary>For each task, how many tasks it depends on: a run copies it as its countdown of unfinished
+    /// dependencies, without reading each task's list.</summary>
+    public int[] DependencyCounts { get; }
+
+    /// <summary>For each task, what the scheduler reads of it on every attempt, side by side, so that a run of
+    /// thousands of tasks reads one small array instead of every task object.</summary>
+    public TaskTraits[] Traits { get; }
+
+    /// <summary>Whether any task names an isolation (<see cref="AgentTask.Isolation"/>).</summary>
+    public bool AnyIsolation { get; }
 
     /// <summary>How a task weighs on the critical path when it has no estimate.</summary>
     public const double DefaultWeight = 1.0;
@@ -99,6 +119,12 @@ internal sealed class PlanGraph
             rank[byUrgency[position]] = position;
         }
 
-        return new PlanGraph(dependencies, [.. dependentLists.Select(l => l.ToArray())], remaining, order, rank);
+        return new PlanGraph(dependencies, [.. dependentLists.Select(l => l.ToArray())], remaining, order, rank, tasks);
     }
 }
+
+/// <summary>What the scheduler reads of a task on every attempt (see <see cref="PlanGraph.Traits"/>).</summary>
+/// <param name="Lanes">The task's <see cref="AgentTask.AgentCount"/>.</param>
+/// <param name="MaxAttempts">The task's <see cref="AgentTask.MaxAttempts"/>.</param>
+/// <param name="HasTimeout">Whether the task has a <see cref="AgentTask.Timeout"/>.</param>
+internal readonly record struct TaskTraits(int Lanes, int? MaxAttempts, bool HasTimeout);

@@ -46,6 +46,11 @@ internal sealed class ReadyQueue
     private int _parked;
     private bool _completed;
 
+    // Tasks of the run not yet ended: the queue completes when the last one ends. Counted under the lock, where a worker
+    // that ended tasks passes its count along with the take of its next attempt, instead of with an interlocked
+    // instruction per task.
+    private int _unfinished;
+
     // The stall check: armed while attempts wait beside parked workers; _taken counts takes, its measure of progress.
     private Timer? _stallCheck;
     private bool _stallCheckArmed;
@@ -66,8 +71,11 @@ internal sealed class ReadyQueue
     /// <param name="capacity">The initial size of the heap of retries and further lanes.</param>
     /// <param name="stallCheckPeriod">The stall check's period; <see cref="StallCheckPeriod"/> when <see langword="null"/>,
     /// none when infinite (tests that must see what happens without it).</param>
-    public ReadyQueue(int[] rank, int capacity, TimeSpan? stallCheckPeriod = null)
+    /// <param name="unfinished">How many tasks must end (<see cref="TaskFinished(int)"/>) before the queue completes by
+    /// itself; <see langword="null"/> for a queue that only <see cref="Complete"/> completes.</param>
+    public ReadyQueue(int[] rank, int capacity, TimeSpan? stallCheckPeriod = null, int? unfinished = null)
     {
+        _unfinished = unfinished ?? int.MaxValue;
         _stallCheckPeriod = stallCheckPeriod ?? StallCheckPeriod;
         _rank = rank;
         _taskAtRank = new int[rank.Length];
@@ -113,6 +121,39 @@ internal sealed class ReadyQueue
             {
                 return _count;
             }
+        }
+    }
+
+    /// <summary>How many tasks have not ended.</summary>
+    public int Unfinished
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unfinished;
+            }
+        }
+    }
+
+    /// <summary>Counts tasks that ended; the last one completes the queue (see <see cref="Complete"/>).</summary>
+    public void TaskFinished(int count = 1)
+    {
+        int wake = 0;
+        bool completed = false;
+        lock (_gate)
+        {
+            _unfinished -= count;
+            if (_unfinished == 0)
+            {
+                wake = CompleteLocked();
+                completed = true;
+            }
+        }
+
+        if (completed)
+        {
+            AfterComplete(wake);
         }
     }
 
@@ -162,20 +203,24 @@ internal sealed class ReadyQueue
         return take;
     }
 
-    /// <summary>Adds the attempts a worker's last attempt released, then takes the best waiting attempt (which may be
-    /// one of them, or one that was already waiting), under one lock acquisition instead of one per attempt.</summary>
+    /// <summary>Adds the attempts a worker's last attempt released and counts the tasks it ended, then takes the best
+    /// waiting attempt (which may be one of them, or one that was already waiting), under one lock acquisition instead
+    /// of one per attempt and task.</summary>
     /// <param name="released">The attempts to add; emptied. Refused, as by <see cref="TryAdd(WorkItem)"/>, after
     /// <see cref="Complete"/>.</param>
+    /// <param name="finished">How many tasks the worker ended since its last take (see <see cref="TaskFinished(int)"/>).</param>
     /// <param name="item">The attempt taken.</param>
-    public Take TryAddAndTake(List<WorkItem> released, out WorkItem item)
+    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item)
     {
-        if (released.Count == 0)
+        if (released.Count == 0 && finished == 0)
         {
             return TryTake(out item);
         }
 
         Take take;
         bool arm;
+        int wake = 0;
+        bool completed = false;
         lock (_gate)
         {
             if (!_completed)
@@ -186,6 +231,13 @@ internal sealed class ReadyQueue
                 }
             }
 
+            _unfinished -= finished;
+            if (_unfinished == 0 && finished != 0)
+            {
+                wake = CompleteLocked();
+                completed = true;
+            }
+
             take = TakeLocked(out item);
 
             // What this worker leaves behind wakes no one yet (see the remarks): the stall check watches it.
@@ -193,7 +245,11 @@ internal sealed class ReadyQueue
         }
 
         released.Clear();
-        if (arm)
+        if (completed)
+        {
+            AfterComplete(wake);
+        }
+        else if (arm)
         {
             ArmStallCheck();
         }
@@ -356,11 +412,23 @@ internal sealed class ReadyQueue
         int wake;
         lock (_gate)
         {
-            _completed = true;
-            wake = _parked;
-            _parked = 0;
+            wake = CompleteLocked();
         }
 
+        AfterComplete(wake);
+    }
+
+    /// <returns>How many parked workers to wake, after the lock.</returns>
+    private int CompleteLocked()
+    {
+        _completed = true;
+        int wake = _parked;
+        _parked = 0;
+        return wake;
+    }
+
+    private void AfterComplete(int wake)
+    {
         // A check that re-arms the timer after this finds it disposed, which Timer.Change reports without throwing.
         _stallCheck?.Dispose();
         for (int i = 0; i < wake; i++)

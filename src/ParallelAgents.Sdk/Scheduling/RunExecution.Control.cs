@@ -29,8 +29,10 @@ internal sealed partial class RunExecution
 
     /// <summary>Ends, before anything runs, the tasks the journal says are done: the succeeded ones release their
     /// dependents, and none of them is run, merged or reported again.</summary>
-    private void SeedFromJournal(RunJournalState resume)
+    /// <returns>How many tasks it ended.</returns>
+    private int SeedFromJournal(RunJournalState resume)
     {
+        int ended = 0;
         for (int i = 0; i < _tasks.Length; i++)
         {
             JournaledTask journaled = resume.Tasks[i];
@@ -40,15 +42,17 @@ internal sealed partial class RunExecution
                 continue;
             }
 
-            _unfinished--;
+            ended++;
             if (journaled.State == TaskState.Succeeded)
             {
                 foreach (int dependent in _plan.Graph.Dependents[i])
                 {
-                    _tasks[dependent].PendingDependencies--;
+                    _pending[dependent]--;
                 }
             }
         }
+
+        return ended;
     }
 
     /// <summary>Skips what depends on a task that ended without success before the process stopped, when the journal
@@ -69,7 +73,7 @@ internal sealed partial class RunExecution
             }
         }
 
-        if (Volatile.Read(ref _unfinished) == 0)
+        if (_ready.Unfinished == 0)
         {
             _ready.Complete();
         }
@@ -78,11 +82,15 @@ internal sealed partial class RunExecution
     /// <summary>The attempt's own cancellation, which the run's cancellation, a restart and a task's cancellation all
     /// go through. Not linked to the run's token, which would cost a registration per attempt: the run's cancellation
     /// cancels every live one instead (<see cref="CancelAttemptControls"/>).</summary>
-    private CancellationTokenSource BeginControl(WorkItem item, CancellationToken runToken)
+    /// <param name="item">The attempt.</param>
+    /// <param name="runtime">Its task.</param>
+    /// <param name="runToken">The run's cancellation.</param>
+    /// <param name="worker">The worker running the attempt on its own flow, whose last source, if nothing stopped it,
+    /// is used again; <see langword="null"/> for a new source.</param>
+    private static CancellationTokenSource BeginControl(WorkItem item, TaskRuntime runtime, CancellationToken runToken, WorkerState? worker = null)
     {
-        var control = new CancellationTokenSource();
-        int slot = _firstSlot[item.TaskIndex] + item.Lane;
-        Volatile.Write(ref _attemptControls[slot], control);
+        CancellationTokenSource control = worker?.TakeControl() ?? new CancellationTokenSource();
+        Volatile.Write(ref runtime.ControlOf(item.Lane), control);
 
         // The run's callback sets the flag before it looks at the slots: either it sees this source or this sees the flag.
         if (runToken.IsCancellationRequested)
@@ -95,13 +103,29 @@ internal sealed partial class RunExecution
 
     /// <summary>Ends the attempt's control; when a restart or a cancel stopped it (and it did not succeed anyway), the
     /// attempt is reported for that, not for how the agent took being stopped.</summary>
-    private TaskControlRequest? EndControl(WorkItem item, ref AttemptStatus status, ref string? error, ref bool transient)
+    /// <param name="item">The attempt.</param>
+    /// <param name="runtime">Its task.</param>
+    /// <param name="status">How the attempt ended; becomes <see cref="AttemptStatus.Cancelled"/> when a request stopped it.</param>
+    /// <param name="error">Why it did not succeed; becomes the request's reason.</param>
+    /// <param name="transient">Whether another attempt may succeed; a stopped attempt is not retried.</param>
+    /// <param name="worker">The worker whose flow ran the attempt with nothing linked to its control: it keeps the
+    /// source for its next attempt when nothing cancelled it and no controller reached for it.</param>
+    private TaskControlRequest? EndControl(WorkItem item, TaskRuntime runtime, ref AttemptStatus status, ref string? error, ref bool transient, WorkerState? worker = null)
     {
-        int slot = _firstSlot[item.TaskIndex] + item.Lane;
         // Sources of attempts are not disposed: without a timer or links they hold nothing, and a controller may still
         // be cancelling this one.
-        Volatile.Write(ref _attemptControls[slot], null);
-        TaskControlRequest? request = Interlocked.Exchange(ref _controlRequests[slot], null);
+        ref CancellationTokenSource? slot = ref runtime.ControlOf(item.Lane);
+        CancellationTokenSource? control = Volatile.Read(ref slot);
+        Volatile.Write(ref slot, null);
+        TaskControlRequest? request = Interlocked.Exchange(ref runtime.RequestOf(item.Lane), null);
+        if (worker is not null && request is null && control is not null && control.TryReset())
+        {
+            // A controller that read the source before it was cleared had put its request first (Stop), so with no
+            // request here nobody but the run can cancel it later, and a cancelled run cancels every attempt anyway:
+            // the worker's next attempt may use it. The reset drops what the agent left registered on its token.
+            worker.Control = control;
+        }
+
         if (request is null || status == AttemptStatus.Succeeded || _runToken.IsCancellationRequested)
         {
             request?.Done.TrySetResult();
@@ -116,19 +140,19 @@ internal sealed partial class RunExecution
 
     private void CancelAttemptControls()
     {
-        foreach (CancellationTokenSource? control in _attemptControls)
+        foreach (TaskRuntime runtime in _tasks)
         {
-            control?.Cancel();
+            runtime.CancelControls();
         }
     }
 
     /// <summary>Queues the lane's next attempt after a restart; it continues on the lane's branch, whose work the
     /// stopped attempt committed.</summary>
-    private void RestartLane(TaskRuntime runtime, WorkItem item, CancellationToken runToken)
+    private void RestartLane(TaskRuntime runtime, WorkItem item, WorkerState worker, CancellationToken runToken)
     {
         if (runtime.IsFinal || runToken.IsCancellationRequested)
         {
-            LaneCancelled(runtime, runToken.IsCancellationRequested ? "cancelled with the run" : RestartedReason);
+            LaneCancelled(runtime, runToken.IsCancellationRequested ? "cancelled with the run" : RestartedReason, worker);
             return;
         }
 
@@ -136,7 +160,7 @@ internal sealed partial class RunExecution
         Publish(AgentEventKind.TaskQueued, runtime, item, TaskState.Queued, RestartedReason);
         if (!_ready.TryAdd(item with { Attempt = item.Attempt + 1, PreviousError = null }))
         {
-            LaneCancelled(runtime, "the run was cancelled before the restarted attempt started");
+            LaneCancelled(runtime, "the run was cancelled before the restarted attempt started", worker);
         }
     }
 
@@ -179,28 +203,28 @@ internal sealed partial class RunExecution
         _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, CancelledOnPurposeReason, now);
         Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: CancelledOnPurposeReason);
         SkipDependents(runtime, "was cancelled");
-        TaskFinished();
+        TaskFinished(null);
         return Task.WhenAll(stopping);
     }
 
-    private List<Task> Stop(TaskRuntime runtime, bool restart)
+    private static List<Task> Stop(TaskRuntime runtime, bool restart)
     {
         var stopping = new List<Task>();
-        for (int slot = _firstSlot[runtime.Index]; slot < _firstSlot[runtime.Index + 1]; slot++)
+        for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
         {
             var request = new TaskControlRequest(restart);
-            if (Interlocked.CompareExchange(ref _controlRequests[slot], request, null) is { } earlier)
+            if (Interlocked.CompareExchange(ref runtime.RequestOf(lane), request, null) is { } earlier)
             {
                 // Already being stopped: wait for that.
                 stopping.Add(earlier.Done.Task);
                 continue;
             }
 
-            CancellationTokenSource? control = Volatile.Read(ref _attemptControls[slot]);
+            CancellationTokenSource? control = Volatile.Read(ref runtime.ControlOf(lane));
             if (control is null)
             {
                 // No attempt in this lane now; if one ended meanwhile and took the request, it completes it.
-                if (Interlocked.CompareExchange(ref _controlRequests[slot], null, request) != request)
+                if (Interlocked.CompareExchange(ref runtime.RequestOf(lane), null, request) != request)
                 {
                     stopping.Add(request.Done.Task);
                 }

@@ -9,12 +9,12 @@ namespace ParallelAgents.Sdk;
 /// in between: the hot path is one add and one take per attempt, and a worker whose agent completed synchronously
 /// takes its next attempt without a thread-pool hop.
 /// </summary>
-internal sealed partial class RunExecution
+internal sealed partial class RunExecution : IAttemptSource
 {
     private readonly TaskPlan _plan;
     private readonly AgentEngineOptions _options;
     private readonly IAgent _agent;
-    private readonly IIsolationProvider?[] _providers;
+    private readonly IIsolationProvider?[]? _providers;
     private readonly ISharedMemory? _memory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -26,25 +26,29 @@ internal sealed partial class RunExecution
     private readonly RunJournal? _journal;
     private readonly RunJournalState? _resume;
     private readonly int[]? _attemptOffsets;
-    private readonly int[] _firstSlot;
-    private readonly CancellationTokenSource?[] _attemptControls;
-    private readonly TaskControlRequest?[] _controlRequests;
     private CancellationToken _runToken;
     private const string CancelledWhileRetrying = "the run was cancelled while the task waited to retry";
 
     private readonly ReadyQueue _ready;
-    private int _unfinished;
+
+    // For each task, its dependencies not yet succeeded, decremented atomically; the task is ready at zero. An array
+    // beside the tasks rather than a field of each: a task that ends touches only this for each dependent.
+    private readonly int[] _pending;
+    private readonly int[][] _dependents;
 
     // The run's one wall-clock reading; attempt times are derived from it and the monotonic clock (see WallClockAt).
     private DateTimeOffset _anchorTime;
     private long _anchorTimestamp;
+
+    // TimeSpan ticks per TimeProvider timestamp tick, as TimeProvider.GetElapsedTime computes it on every call.
+    private readonly double _tickFactor;
 
     public RunExecution(
         string runId,
         TaskPlan plan,
         AgentEngineOptions options,
         IAgent agent,
-        IIsolationProvider?[] providers,
+        IIsolationProvider?[]? providers,
         ISharedMemory? memory,
         TimeProvider timeProvider,
         ILogger logger,
@@ -63,34 +67,28 @@ internal sealed partial class RunExecution
         _providers = providers;
         _memory = memory;
         _time = timeProvider;
+        _tickFactor = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         _logger = logger;
         _events = events;
         _tasks = new TaskRuntime[plan.Tasks.Count];
         _journal = journal;
         _resume = resume;
-        _firstSlot = new int[_tasks.Length + 1];
         if (resume is not null)
         {
             // A resumed task's attempts number on from those it started before, with a fresh retry budget.
             _attemptOffsets = [.. resume.Tasks.Select(t => t.AttemptsStarted)];
         }
 
+        _pending = (int[])plan.Graph.DependencyCounts.Clone();
+        _dependents = plan.Graph.Dependents;
+        TaskTraits[] traits = plan.Graph.Traits;
         for (int i = 0; i < _tasks.Length; i++)
         {
-            AgentTask task = plan.Tasks[i];
-            _tasks[i] = new TaskRuntime(task, i, plan.Graph.Dependencies[i].Length, (task.MaxAttempts ?? options.Retry.MaxAttempts) + (_attemptOffsets?[i] ?? 0));
-            _firstSlot[i + 1] = _firstSlot[i] + task.AgentCount;
+            _tasks[i] = new TaskRuntime(plan.Tasks[i], i, traits[i], (traits[i].MaxAttempts ?? options.Retry.MaxAttempts) + (_attemptOffsets?[i] ?? 0));
         }
 
-        _attemptControls = new CancellationTokenSource?[_firstSlot[^1]];
-        _controlRequests = new TaskControlRequest?[_firstSlot[^1]];
-        _unfinished = _tasks.Length;
-        if (resume is not null)
-        {
-            SeedFromJournal(resume);
-        }
-
-        _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16);
+        int ended = resume is null ? 0 : SeedFromJournal(resume);
+        _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16, unfinished: _tasks.Length - ended);
     }
 
     public string RunId { get; }
@@ -99,7 +97,7 @@ internal sealed partial class RunExecution
     {
         if (_repository is not null)
         {
-            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers, _memory, _events, _time, _logger, _observer,
+            _workflow = await RepositoryWorkflow.StartAsync(RunId, _plan, _repository, _agent, _providers ?? new IIsolationProvider?[_tasks.Length], _memory, _events, _time, _logger, _observer,
                     _resume?.BaseRevision, cancellationToken)
                 .ConfigureAwait(false);
             if (_resume is not null)
@@ -148,7 +146,7 @@ internal sealed partial class RunExecution
         foreach (int index in _plan.Graph.TopologicalOrder)
         {
             // Every dependency of a resumed run's task may have succeeded before: it is ready although it has some.
-            if (Volatile.Read(ref _tasks[index].PendingDependencies) == 0)
+            if (Volatile.Read(ref _pending[index]) == 0)
             {
                 Enqueue(_tasks[index]);
             }
@@ -211,8 +209,7 @@ internal sealed partial class RunExecution
 
     private async Task WorkerLoopAsync(bool startParked, CancellationToken runToken)
     {
-        // The dependents this worker's attempt made ready: added with the take of its next attempt, under one lock.
-        var released = new List<WorkItem>();
+        var worker = new WorkerState();
         WorkItem item = default;
         ReadyQueue.Take take = startParked ? ReadyQueue.Take.Parked : _ready.TryTake(out item);
         while (true)
@@ -225,7 +222,7 @@ internal sealed partial class RunExecution
                     // the attempts waiting behind it wake parked workers.
                     try
                     {
-                        Task? rest = StartAttempt(item, released, runToken);
+                        Task? rest = StartAttempt(item, worker, runToken);
                         if (rest is not null)
                         {
                             if (!rest.IsCompleted)
@@ -239,18 +236,21 @@ internal sealed partial class RunExecution
                     catch
                     {
                         // Only a bug in the engine gets here, and it faults this worker; what its attempt released
-                        // still goes to the others, as when dependents were queued one by one.
-                        foreach (WorkItem dependent in released)
+                        // and ended still goes to the others, as when dependents were queued one by one.
+                        foreach (WorkItem dependent in worker.Released)
                         {
                             _ready.TryAdd(dependent);
                         }
 
+                        _ready.TaskFinished(worker.Finished);
                         throw;
                     }
 
-                    take = _ready.TryAddAndTake(released, out item);
+                    take = _ready.TryAddAndTake(worker.Released, worker.Finished, out item);
+                    worker.Finished = 0;
                     break;
                 case ReadyQueue.Take.Parked:
+                    worker.LastEnded = 0;
                     await _ready.WaitAsync().ConfigureAwait(false);
                     take = _ready.TryTake(out item);
                     break;
@@ -261,9 +261,9 @@ internal sealed partial class RunExecution
     }
 
     /// <param name="item">The attempt.</param>
-    /// <param name="released">Receives the attempts of the dependents this attempt makes ready.</param>
+    /// <param name="worker">The worker running it: receives the dependents this attempt makes ready and the tasks it ends.</param>
     /// <param name="runToken">The run's cancellation.</param>
-    private async Task ExecuteAsync(WorkItem item, List<WorkItem> released, CancellationToken runToken)
+    private async Task ExecuteAsync(WorkItem item, WorkerState worker, CancellationToken runToken)
     {
         TaskRuntime runtime = _tasks[item.TaskIndex];
         if (runtime.IsFinal)
@@ -273,7 +273,7 @@ internal sealed partial class RunExecution
 
         if (runToken.IsCancellationRequested)
         {
-            LaneCancelled(runtime, "the run was cancelled before this attempt started");
+            LaneCancelled(runtime, "the run was cancelled before this attempt started", worker);
             return;
         }
 
@@ -286,7 +286,7 @@ internal sealed partial class RunExecution
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
         // clock starts before the start is announced, so a watcher that reacts to the event sees it running.
         CancellationTokenSource? timeoutCts = task.Timeout is { } timeout ? new CancellationTokenSource(timeout, _time) : null;
-        CancellationTokenSource control = BeginControl(item, runToken);
+        CancellationTokenSource control = BeginControl(item, runtime, runToken);
         CancellationTokenSource? attemptCts = runtime.Siblings is not null || timeoutCts is not null
             ? CancellationTokenSource.CreateLinkedTokenSource(control.Token, runtime.Siblings?.Token ?? default, timeoutCts?.Token ?? default)
             : null;
@@ -304,7 +304,7 @@ internal sealed partial class RunExecution
         AgentContext? context = null;
         try
         {
-            IIsolationProvider? provider = _providers[item.TaskIndex];
+            IIsolationProvider? provider = _providers?[item.TaskIndex];
             if (provider is not null)
             {
                 workspace = await provider.CreateWorkspaceAsync(
@@ -359,7 +359,7 @@ internal sealed partial class RunExecution
             scope?.Dispose();
         }
 
-        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, timeoutCts, attemptCts, released, runToken);
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, timeoutCts, attemptCts, worker, runToken);
     }
 
     /// <summary>Starts an attempt and, when its agent completes synchronously, ends it on this thread.</summary>
@@ -367,27 +367,35 @@ internal sealed partial class RunExecution
     /// <remarks>An attempt that needs only its agent (no workspace, repository, timeout or sibling agents: every
     /// attempt of a plan without isolation) skips <see cref="ExecuteAsync"/>'s state machine, and pays for one only
     /// when its agent goes asynchronous.</remarks>
-    private Task? StartAttempt(WorkItem item, List<WorkItem> released, CancellationToken runToken)
+    private Task? StartAttempt(WorkItem item, WorkerState worker, CancellationToken runToken)
     {
         TaskRuntime runtime = _tasks[item.TaskIndex];
         AgentTask task = runtime.Task;
-        if (runtime.IsFinal || runToken.IsCancellationRequested || _workflow is not null || _providers[item.TaskIndex] is not null
-            || task.Timeout is not null || runtime.Siblings is not null)
+        if (runtime.IsFinal || runToken.IsCancellationRequested || _workflow is not null || _providers?[item.TaskIndex] is not null
+            || runtime.HasTimeout || runtime.Lanes != 1)
         {
-            return ExecuteAsync(item, released, runToken);
+            worker.LastEnded = 0;
+            return ExecuteAsync(item, worker, runToken);
         }
 
         runtime.SetState(TaskState.Running);
-        long startedTimestamp = _time.GetTimestamp();
+        // A worker that goes straight on from an attempt that ended here starts this one when that one ended.
+        long startedTimestamp = worker.LastEnded != 0 ? worker.LastEnded : _time.GetTimestamp();
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
-        Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        // Guarded here, not only inside: the task's id is read before the call, and reading the task is a cache miss a
+        // run that logs nothing at this level need not pay.
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
+        }
+
         _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
         Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
 
         AgentContext context = NewContext(item, task, workspace: null);
         // RestartTaskAsync and CancelTaskAsync stop an attempt through its control token, so the fast path takes one too.
-        CancellationToken token = BeginControl(item, runToken).Token;
+        CancellationToken token = BeginControl(item, runtime, runToken, worker).Token;
         ValueTask<AgentOutcome> running;
 
         // The scope only needs to hold while the agent is called: an agent that goes asynchronous carries it in the
@@ -401,7 +409,7 @@ internal sealed partial class RunExecution
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            EndAttempt(runtime, item, startedTimestamp, startedAt, null, ex, null, null, released, runToken);
+            EndAttempt(runtime, item, startedTimestamp, startedAt, null, ex, null, null, worker, runToken);
             return null;
         }
         finally
@@ -411,7 +419,7 @@ internal sealed partial class RunExecution
 
         if (!running.IsCompleted)
         {
-            return EndAttemptAfterAsync(running, runtime, item, startedTimestamp, startedAt, released, runToken);
+            return EndAttemptAfterAsync(running, runtime, item, startedTimestamp, startedAt, worker, runToken);
         }
 
         AgentOutcome? outcome = null;
@@ -427,13 +435,13 @@ internal sealed partial class RunExecution
             exception = ex;
         }
 
-        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, released, runToken);
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, worker, runToken);
         return null;
     }
 
     private async Task EndAttemptAfterAsync(
         ValueTask<AgentOutcome> running, TaskRuntime runtime, WorkItem item, long startedTimestamp, DateTimeOffset startedAt,
-        List<WorkItem> released, CancellationToken runToken)
+        WorkerState worker, CancellationToken runToken)
     {
         AgentOutcome? outcome = null;
         Exception? exception = null;
@@ -448,36 +456,40 @@ internal sealed partial class RunExecution
             exception = ex;
         }
 
-        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, released, runToken);
+        EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, worker, runToken);
     }
 
-    private AgentContext NewContext(WorkItem item, AgentTask task, IAgentWorkspace? workspace) => new()
+    private AgentContext NewContext(WorkItem item, AgentTask task, IAgentWorkspace? workspace) => new(RunId, task, item.TaskIndex, this)
     {
-        RunId = RunId,
-        Task = task,
         Attempt = item.Attempt,
         Lane = item.Lane,
         Workspace = workspace,
         Memory = _memory,
-        Dependencies = DependencyResults(item.TaskIndex),
         PreviousError = item.PreviousError,
         Logger = _logger,
-        Progress = _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, item.Attempt, item.Lane),
     };
+
+    IReadOnlyList<TaskResult> IAttemptSource.DependenciesOf(int taskIndex) => DependencyResults(taskIndex);
+
+    IProgress<AgentProgress> IAttemptSource.ProgressOf(AgentTask task, int attempt, int lane) =>
+        _observer is null ? NoAgentProgress.Instance : new AttemptProgress(_observer, task, attempt, lane);
 
     /// <summary>Classifies and records an attempt whose agent has returned or thrown, and ends its task or retries it.</summary>
     private void EndAttempt(
         TaskRuntime runtime, WorkItem item, long startedTimestamp, DateTimeOffset startedAt, AgentOutcome? outcome, Exception? exception,
-        CancellationTokenSource? timeoutCts, CancellationTokenSource? attemptCts, List<WorkItem> released, CancellationToken runToken)
+        CancellationTokenSource? timeoutCts, CancellationTokenSource? attemptCts, WorkerState worker, CancellationToken runToken)
     {
         AgentTask task = runtime.Task;
         (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
-        TaskControlRequest? request = EndControl(item, ref status, ref error, ref transient);
+        // Only an attempt that began its control with the worker's source (no links, no timer) hands it back.
+        TaskControlRequest? request = EndControl(item, runtime, ref status, ref error, ref transient, attemptCts is null && timeoutCts is null ? worker : null);
         attemptCts?.Dispose();
         timeoutCts?.Dispose();
 
         // Attempt times come from the monotonic clock, which is cheaper than the wall clock and cannot jump backwards.
-        TimeSpan duration = _time.GetElapsedTime(startedTimestamp);
+        long endedTimestamp = _time.GetTimestamp();
+        worker.LastEnded = endedTimestamp;
+        TimeSpan duration = Elapsed(startedTimestamp, endedTimestamp);
         DateTimeOffset endedAt = startedAt + duration;
         RecordAttempt(runtime, item, status, startedAt, duration, error, transient, exception, outcome);
         _observer?.AttemptEnded(task, item.TaskIndex, item.Attempt, item.Lane, status, duration, error, outcome?.Usage);
@@ -485,13 +497,13 @@ internal sealed partial class RunExecution
         switch (status)
         {
             case AttemptStatus.Succeeded:
-                TaskSucceeded(runtime, item, outcome!.Summary, endedAt, released);
+                TaskSucceeded(runtime, item, outcome!.Summary, endedAt, worker);
                 break;
             case AttemptStatus.Cancelled when request?.Restart == true:
-                RestartLane(runtime, item, runToken);
+                RestartLane(runtime, item, worker, runToken);
                 break;
             case AttemptStatus.Cancelled:
-                LaneCancelled(runtime, error!);
+                LaneCancelled(runtime, error!, worker);
                 break;
             default:
                 if (transient && item.Attempt < runtime.MaxAttempts && !runToken.IsCancellationRequested)
@@ -500,7 +512,7 @@ internal sealed partial class RunExecution
                 }
                 else
                 {
-                    LaneFailed(runtime, item, error!, exception, endedAt);
+                    LaneFailed(runtime, item, error!, exception, endedAt, worker);
                 }
 
                 break;
@@ -537,7 +549,12 @@ internal sealed partial class RunExecution
     /// <summary>The wall-clock time of a <see cref="TimeProvider.GetTimestamp"/> reading of this run.</summary>
     /// <remarks>One wall-clock reading per run instead of one per attempt: a system clock adjusted during the run
     /// shifts no attempt's times, and attempts stay in the order they ran.</remarks>
-    private DateTimeOffset WallClockAt(long timestamp) => _anchorTime + _time.GetElapsedTime(_anchorTimestamp, timestamp);
+    private DateTimeOffset WallClockAt(long timestamp) => _anchorTime + Elapsed(_anchorTimestamp, timestamp);
+
+    /// <summary>What <see cref="TimeProvider.GetElapsedTime(long, long)"/> returns, with the provider's frequency read
+    /// once per run instead of divided by on every call.</summary>
+    private TimeSpan Elapsed(long startingTimestamp, long endingTimestamp) =>
+        new((long)((endingTimestamp - startingTimestamp) * _tickFactor));
 
     private (AttemptStatus Status, string? Error, bool Transient) Classify(
         AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, CancellationTokenSource? timeoutCts, CancellationToken runToken)
@@ -622,7 +639,7 @@ internal sealed partial class RunExecution
 
         runtime.SetState(TaskState.Queued);
         Publish(AgentEventKind.TaskQueued, runtime, state: TaskState.Queued);
-        for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
+        for (int lane = 0; lane < runtime.Lanes; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
             var item = new WorkItem(runtime.Index, lane, _attemptOffsets is null ? 1 : _attemptOffsets[runtime.Index] + 1, null);
@@ -637,7 +654,7 @@ internal sealed partial class RunExecution
         }
     }
 
-    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, List<WorkItem> released)
+    private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, WorkerState worker)
     {
         if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, now))
         {
@@ -646,20 +663,24 @@ internal sealed partial class RunExecution
 
         runtime.Siblings?.CancelAsync();
         _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Succeeded, null, now);
-        Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
-        Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
-        foreach (int dependent in _plan.Graph.Dependents[runtime.Index])
+        if (_logger.IsEnabled(LogLevel.Information))
         {
-            if (Interlocked.Decrement(ref _tasks[dependent].PendingDependencies) == 0)
+            Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
+        }
+
+        Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
+        foreach (int dependent in _dependents[runtime.Index])
+        {
+            if (Interlocked.Decrement(ref _pending[dependent]) == 0)
             {
-                Enqueue(_tasks[dependent], released);
+                Enqueue(_tasks[dependent], worker.Released);
             }
         }
 
-        TaskFinished();
+        TaskFinished(worker);
     }
 
-    private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception, DateTimeOffset now)
+    private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception, DateTimeOffset now, WorkerState? worker)
     {
         if (runtime.IsFinal)
         {
@@ -690,11 +711,15 @@ internal sealed partial class RunExecution
         }
 
         Publish(AgentEventKind.TaskFailed, runtime, item, final, reason);
-        SkipDependents(runtime);
-        TaskFinished();
+        SkipDependents(runtime, worker: worker);
+        TaskFinished(worker);
     }
 
-    private void LaneCancelled(TaskRuntime runtime, string reason)
+    /// <param name="runtime">The task.</param>
+    /// <param name="reason">Why the lane was cancelled.</param>
+    /// <param name="worker">The worker whose flow this is, which counts the tasks it ends; <see langword="null"/> off
+    /// the workers.</param>
+    private void LaneCancelled(TaskRuntime runtime, string reason, WorkerState? worker = null)
     {
         if (Interlocked.Decrement(ref runtime.ActiveLanes) != 0)
         {
@@ -708,8 +733,8 @@ internal sealed partial class RunExecution
             {
                 _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Rejected, rejection, _time.GetUtcNow());
                 Publish(AgentEventKind.TaskFailed, runtime, state: TaskState.Rejected, message: rejection);
-                SkipDependents(runtime);
-                TaskFinished();
+                SkipDependents(runtime, worker: worker);
+                TaskFinished(worker);
             }
 
             return;
@@ -719,12 +744,12 @@ internal sealed partial class RunExecution
         {
             _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
             Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
-            TaskFinished();
+            TaskFinished(worker);
         }
     }
 
     /// <summary>Skips every task that depends, directly or not, on a task that failed.</summary>
-    private void SkipDependents(TaskRuntime failed, string how = "failed")
+    private void SkipDependents(TaskRuntime failed, string how = "failed", WorkerState? worker = null)
     {
         var pending = new Stack<(int Index, string Reason)>();
         string why = failed.State == TaskState.Rejected ? "was rejected in review" : how;
@@ -750,15 +775,21 @@ internal sealed partial class RunExecution
                 pending.Push((dependent, $"dependency '{runtime.Task.Id}' was skipped"));
             }
 
-            TaskFinished();
+            TaskFinished(worker);
         }
     }
 
-    private void TaskFinished()
+    /// <summary>Counts a task that ended: on a worker's flow with that worker's next take, otherwise now. The last one
+    /// completes the ready queue, which ends the workers.</summary>
+    private void TaskFinished(WorkerState? worker)
     {
-        if (Interlocked.Decrement(ref _unfinished) == 0)
+        if (worker is not null)
         {
-            _ready.Complete();
+            worker.Finished++;
+        }
+        else
+        {
+            _ready.TaskFinished();
         }
     }
 

@@ -27,16 +27,25 @@ internal sealed class TaskRuntime
     private bool _hasSoloAttempt;
     private TimeSpan _soloDuration;
 
-    public TaskRuntime(AgentTask task, int index, int dependencyCount, int maxAttempts)
+    /// <param name="task">The task.</param>
+    /// <param name="index">Its index in the plan.</param>
+    /// <param name="traits">What the scheduler reads of it (the task object itself is not read here).</param>
+    /// <param name="maxAttempts">How many attempts it may have.</param>
+    public TaskRuntime(AgentTask task, int index, in TaskTraits traits, int maxAttempts)
     {
         Task = task;
         Index = index;
-        PendingDependencies = dependencyCount;
-        ActiveLanes = task.AgentCount;
+        Lanes = traits.Lanes;
+        HasTimeout = traits.HasTimeout;
+        ActiveLanes = traits.Lanes;
         MaxAttempts = maxAttempts;
 
         // Only a task raced by several agents needs a way to stop the losers.
-        Siblings = task.AgentCount > 1 ? new CancellationTokenSource() : null;
+        if (traits.Lanes > 1)
+        {
+            Siblings = new CancellationTokenSource();
+            _otherLanes = new LaneControl[traits.Lanes - 1];
+        }
     }
 
     public AgentTask Task { get; }
@@ -45,13 +54,48 @@ internal sealed class TaskRuntime
 
     public int MaxAttempts { get; }
 
-    /// <summary>Dependencies not yet succeeded; decremented atomically, the task is ready at zero.</summary>
-    public int PendingDependencies;
+    /// <summary>The task's <see cref="AgentTask.AgentCount"/>, kept here so that the scheduler's hot path reads the
+    /// task's state without reading the task (another object, and another cache miss).</summary>
+    public int Lanes { get; }
+
+    /// <summary>Whether the task has a <see cref="AgentTask.Timeout"/>.</summary>
+    public bool HasTimeout { get; }
 
     /// <summary>Lanes that have not yet ended for good; the task fails when the last one does.</summary>
     public int ActiveLanes;
 
     public CancellationTokenSource? Siblings { get; }
+
+    // The running attempt's own cancellation and a pending restart or cancel request, per lane: lane 0 in fields, the
+    // others (a task raced by several agents) in arrays made only for such a task.
+    private CancellationTokenSource? _control;
+    private TaskControlRequest? _request;
+    private readonly LaneControl[]? _otherLanes;
+
+    /// <summary>The cancellation of the lane's running attempt, or <see langword="null"/> between attempts.</summary>
+    public ref CancellationTokenSource? ControlOf(int lane) => ref lane == 0 ? ref _control : ref _otherLanes![lane - 1].Control;
+
+    /// <summary>A restart or cancel waiting for the lane's running attempt to end.</summary>
+    public ref TaskControlRequest? RequestOf(int lane) => ref lane == 0 ? ref _request : ref _otherLanes![lane - 1].Request;
+
+    /// <summary>Cancels every running attempt of the task.</summary>
+    public void CancelControls()
+    {
+        Volatile.Read(ref _control)?.Cancel();
+        if (_otherLanes is not null)
+        {
+            for (int i = 0; i < _otherLanes.Length; i++)
+            {
+                Volatile.Read(ref _otherLanes[i].Control)?.Cancel();
+            }
+        }
+    }
+
+    private struct LaneControl
+    {
+        public CancellationTokenSource? Control;
+        public TaskControlRequest? Request;
+    }
 
     public bool IsFinal => Volatile.Read(ref _final) != 0;
 
@@ -75,7 +119,23 @@ internal sealed class TaskRuntime
     }
 
     /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
-    public void MarkStarted(DateTimeOffset now) => Interlocked.CompareExchange(ref _startedTicks, now.UtcTicks, 0);
+    public void MarkStarted(DateTimeOffset now)
+    {
+        if (Volatile.Read(ref _startedTicks) != 0)
+        {
+            return;
+        }
+
+        if (Siblings is null)
+        {
+            // One agent: its attempts run one after another, so no other attempt can be starting now.
+            Volatile.Write(ref _startedTicks, now.UtcTicks);
+        }
+        else
+        {
+            Interlocked.CompareExchange(ref _startedTicks, now.UtcTicks, 0);
+        }
+    }
 
     /// <summary>Records a successful attempt without building its object, when it is the task's only attempt: a
     /// single-agent task, first attempt, not yet final. Otherwise does nothing and returns <see langword="false"/>,
@@ -84,7 +144,7 @@ internal sealed class TaskRuntime
     /// attempt can be added meanwhile.</remarks>
     public bool TryRecordSoloSuccess(int attempt, int lane, TimeSpan duration)
     {
-        if (attempt != 1 || lane != 0 || Task.AgentCount != 1 || IsFinal || Volatile.Read(ref _attempts).Length != 0)
+        if (attempt != 1 || lane != 0 || Lanes != 1 || IsFinal || Volatile.Read(ref _attempts).Length != 0)
         {
             return false;
         }

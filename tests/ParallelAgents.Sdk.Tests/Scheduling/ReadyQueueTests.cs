@@ -99,7 +99,7 @@ public class ReadyQueueTests
         Task<bool> parked = queue.WaitAsync().AsTask();
 
         List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(2, 0, 1, null)];
-        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, out WorkItem taken));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out WorkItem taken));
         Assert.Equal(2, taken.TaskIndex);
         Assert.False(parked.IsCompleted);
 
@@ -119,7 +119,7 @@ public class ReadyQueueTests
         Task<bool> second = queue.WaitAsync().AsTask();
 
         List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(1, 0, 1, null), new WorkItem(2, 0, 1, null)];
-        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, out _));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out _));
 
         await first;
         await second;
