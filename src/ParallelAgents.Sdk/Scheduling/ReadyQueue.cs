@@ -210,9 +210,21 @@ internal sealed class ReadyQueue
     /// <see cref="Complete"/>.</param>
     /// <param name="finished">How many tasks the worker ended since its last take (see <see cref="TaskFinished(int)"/>).</param>
     /// <param name="item">The attempt taken.</param>
-    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item)
+    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item) =>
+        TryAddAndTake(released, finished, out item, [], out _);
+
+    /// <summary>As <see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem)"/>, and takes up to
+    /// <paramref name="more"/>'s length further attempts, next best first, into it.</summary>
+    /// <param name="released">The attempts to add; emptied.</param>
+    /// <param name="finished">How many tasks the worker ended since its last take.</param>
+    /// <param name="item">The attempt taken.</param>
+    /// <param name="more">Where the further attempts go: a worker runs them one after another without coming back
+    /// here, as long as they complete synchronously (see <see cref="Return"/>).</param>
+    /// <param name="moreCount">How many further attempts were taken.</param>
+    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item, Span<WorkItem> more, out int moreCount)
     {
-        if (released.Count == 0 && finished == 0)
+        moreCount = 0;
+        if (released.Count == 0 && finished == 0 && more.IsEmpty)
         {
             return TryTake(out item);
         }
@@ -239,6 +251,13 @@ internal sealed class ReadyQueue
             }
 
             take = TakeLocked(out item);
+            if (take == Take.Taken)
+            {
+                while (moreCount < more.Length && _count > 0)
+                {
+                    TakeLocked(out more[moreCount++]);
+                }
+            }
 
             // What this worker leaves behind wakes no one yet (see the remarks): the stall check watches it.
             arm = ShouldArmLocked();
@@ -312,6 +331,60 @@ internal sealed class ReadyQueue
             ArmStallCheck();
         }
     }
+
+    /// <summary>Gives back the attempts a worker took ahead (<see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem, Span{WorkItem}, out int)"/>)
+    /// or released and has not started, with the count of tasks it ended, and wakes parked workers for them: called by
+    /// a worker whose attempt went asynchronous, which ties it to that attempt.</summary>
+    /// <param name="released">Attempts the worker's attempts made ready; emptied.</param>
+    /// <param name="ahead">Attempts the worker took ahead and has not started.</param>
+    /// <param name="finished">How many tasks the worker ended since its last take.</param>
+    public void Return(List<WorkItem> released, ReadOnlySpan<WorkItem> ahead, int finished)
+    {
+        int wake = 0;
+        bool completed = false;
+        lock (_gate)
+        {
+            if (!_completed)
+            {
+                foreach (WorkItem added in released)
+                {
+                    AddLocked(added);
+                }
+
+                foreach (WorkItem added in ahead)
+                {
+                    AddLocked(added);
+                }
+            }
+
+            _unfinished -= finished;
+            if (_unfinished == 0 && finished != 0)
+            {
+                wake = CompleteLocked();
+                completed = true;
+            }
+            else
+            {
+                wake = Math.Min(_parked, _count);
+                _parked -= wake;
+            }
+        }
+
+        released.Clear();
+        if (completed)
+        {
+            AfterComplete(wake);
+            return;
+        }
+
+        for (int i = 0; i < wake; i++)
+        {
+            _wakeUps.Writer.TryWrite(true);
+        }
+    }
+
+    /// <summary>The order of two attempts: lower starts first.</summary>
+    public long OrderOf(WorkItem item) => Key(item);
 
     /// <summary>Wakes as many parked workers as there are attempts waiting: called by a worker whose attempt went
     /// asynchronous, which ties that worker to it.</summary>

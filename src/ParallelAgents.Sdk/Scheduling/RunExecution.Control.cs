@@ -92,8 +92,9 @@ internal sealed partial class RunExecution
         CancellationTokenSource control = worker?.TakeControl() ?? new CancellationTokenSource();
         Volatile.Write(ref runtime.ControlOf(item.Lane), control);
 
-        // The run's callback sets the flag before it looks at the slots: either it sees this source or this sees the flag.
-        if (runToken.IsCancellationRequested)
+        // The run's callback sets the flag, then a process-wide barrier, then looks at the slots: either it sees this
+        // source or this sees the flag (see PeekAfterWrite).
+        if (PeekAfterWrite(ref runToken))
         {
             control.Cancel();
         }
@@ -117,7 +118,12 @@ internal sealed partial class RunExecution
         ref CancellationTokenSource? slot = ref runtime.ControlOf(item.Lane);
         CancellationTokenSource? control = Volatile.Read(ref slot);
         Volatile.Write(ref slot, null);
-        TaskControlRequest? request = Interlocked.Exchange(ref runtime.RequestOf(item.Lane), null);
+
+        // A controller (Stop) puts its request, then a process-wide barrier, then reads the slot: either it saw the
+        // source, and this sees its request, or it saw none and finds the lane idle. So only an attempt a controller
+        // reached pays for an interlocked instruction here.
+        ref TaskControlRequest? requested = ref runtime.RequestOf(item.Lane);
+        TaskControlRequest? request = PeekAfterWrite(ref requested) is null ? null : Interlocked.Exchange(ref requested, null);
         if (worker is not null && request is null && control is not null && control.TryReset())
         {
             // A controller that read the source before it was cleared had put its request first (Stop), so with no
@@ -138,8 +144,23 @@ internal sealed partial class RunExecution
         return request;
     }
 
+    /// <summary>Reads <paramref name="location"/> after the caller's last write, for the fast side of the scheduler's
+    /// asymmetric handshakes with the rare side (a controller, the run's cancellation), which writes its own location
+    /// and then calls <see cref="Interlocked.MemoryBarrierProcessWide"/> before it reads the caller's. That barrier
+    /// orders the processor; not inlining this read keeps the compiler from moving it above the caller's write, as the
+    /// runtime's own tests of the barrier do.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static T PeekAfterWrite<T>(ref T location)
+        where T : class? => location;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool PeekAfterWrite(ref CancellationToken token) => token.IsCancellationRequested;
+
     private void CancelAttemptControls()
     {
+        // The other side of BeginControl's handshake: the flag is set, and every attempt that did not see it has put
+        // its source where this loop reads it.
+        Interlocked.MemoryBarrierProcessWide();
         foreach (TaskRuntime runtime in _tasks)
         {
             runtime.CancelControls();
@@ -210,7 +231,7 @@ internal sealed partial class RunExecution
     private static List<Task> Stop(TaskRuntime runtime, bool restart)
     {
         var stopping = new List<Task>();
-        for (int lane = 0; lane < runtime.Task.AgentCount; lane++)
+        for (int lane = 0; lane < runtime.Lanes; lane++)
         {
             var request = new TaskControlRequest(restart);
             if (Interlocked.CompareExchange(ref runtime.RequestOf(lane), request, null) is { } earlier)
@@ -220,6 +241,9 @@ internal sealed partial class RunExecution
                 continue;
             }
 
+            // The rare side of EndControl's handshake: an attempt ending now either sees the request or has cleared
+            // its slot by the time it is read below.
+            Interlocked.MemoryBarrierProcessWide();
             CancellationTokenSource? control = Volatile.Read(ref runtime.ControlOf(lane));
             if (control is null)
             {

@@ -35,6 +35,7 @@ internal sealed partial class RunExecution : IAttemptSource
     // beside the tasks rather than a field of each: a task that ends touches only this for each dependent.
     private readonly int[] _pending;
     private readonly int[][] _dependents;
+    private readonly TaskTraits[] _traits;
 
     // The run's one wall-clock reading; attempt times are derived from it and the monotonic clock (see WallClockAt).
     private DateTimeOffset _anchorTime;
@@ -81,7 +82,7 @@ internal sealed partial class RunExecution : IAttemptSource
 
         _pending = (int[])plan.Graph.DependencyCounts.Clone();
         _dependents = plan.Graph.Dependents;
-        TaskTraits[] traits = plan.Graph.Traits;
+        TaskTraits[] traits = _traits = plan.Graph.Traits;
         for (int i = 0; i < _tasks.Length; i++)
         {
             _tasks[i] = new TaskRuntime(plan.Tasks[i], i, traits[i], (traits[i].MaxAttempts ?? options.Retry.MaxAttempts) + (_attemptOffsets?[i] ?? 0));
@@ -148,20 +149,26 @@ internal sealed partial class RunExecution : IAttemptSource
             // Every dependency of a resumed run's task may have succeeded before: it is ready although it has some.
             if (Volatile.Read(ref _pending[index]) == 0)
             {
-                Enqueue(_tasks[index]);
+                Enqueue(index);
             }
         }
 
-        // One worker starts; the others start parked and are woken when an attempt goes asynchronous or the first
-        // worker stalls (see ReadyQueue), so a plan of short synchronous attempts is not fought over by idle workers.
+        // As many workers start as the machine has processors; the others start parked and are woken when an attempt
+        // goes asynchronous or the running workers stall (see ReadyQueue), so a plan of short synchronous attempts is
+        // not fought over by more workers than can run at once. Each running worker takes several short attempts at a
+        // time (see WorkerState.Want), so they do not fight over the queue either.
         var workers = new Task[_options.MaxParallelAgents];
-        _ready.AddParked(workers.Length - 1);
-        for (int i = 1; i < workers.Length; i++)
+        int running = Math.Min(workers.Length, Environment.ProcessorCount);
+        _ready.AddParked(workers.Length - running);
+        for (int i = running; i < workers.Length; i++)
         {
             workers[i] = WorkerLoopAsync(startParked: true, runToken);
         }
 
-        workers[0] = Task.Run(() => WorkerLoopAsync(startParked: false, runToken), CancellationToken.None);
+        for (int i = 0; i < running; i++)
+        {
+            workers[i] = Task.Run(() => WorkerLoopAsync(startParked: false, runToken), CancellationToken.None);
+        }
 
         Task allWorkers = Task.WhenAll(workers);
         bool agentsStopped = true;
@@ -219,7 +226,11 @@ internal sealed partial class RunExecution : IAttemptSource
                 case ReadyQueue.Take.Taken:
                     // An attempt whose agent completed synchronously ends on this thread, and the loop goes on to the
                     // next attempt without a thread-pool hop. One that goes asynchronous ties this worker to it, so
-                    // the attempts waiting behind it wake parked workers.
+                    // what the worker holds goes back to the queue and the attempts waiting there wake parked workers.
+                    // The attempt writes what it releases and ends into the worker's Released and Finished, from
+                    // whatever thread it ends on; the loop keeps its own in Held and HeldFinished, so that it can
+                    // give them back while an attempt that went asynchronous may be writing.
+                    worker.Hold();
                     try
                     {
                         Task? rest = StartAttempt(item, worker, runToken);
@@ -227,7 +238,10 @@ internal sealed partial class RunExecution : IAttemptSource
                         {
                             if (!rest.IsCompleted)
                             {
-                                _ready.WakeForWaiting();
+                                worker.Want = 1;
+                                _ready.Return(worker.Held, worker.Pending, worker.HeldFinished);
+                                worker.ClearAhead();
+                                worker.HeldFinished = 0;
                             }
 
                             await rest.ConfigureAwait(false);
@@ -235,22 +249,34 @@ internal sealed partial class RunExecution : IAttemptSource
                     }
                     catch
                     {
-                        // Only a bug in the engine gets here, and it faults this worker; what its attempt released
-                        // and ended still goes to the others, as when dependents were queued one by one.
-                        foreach (WorkItem dependent in worker.Released)
-                        {
-                            _ready.TryAdd(dependent);
-                        }
-
-                        _ready.TaskFinished(worker.Finished);
+                        // Only a bug in the engine gets here, and it faults this worker; what its attempts released
+                        // and ended, and what it took ahead, still goes to the others.
+                        worker.Hold();
+                        _ready.Return(worker.Held, worker.Pending, worker.HeldFinished);
                         throw;
                     }
 
-                    take = _ready.TryAddAndTake(worker.Released, worker.Finished, out item);
-                    worker.Finished = 0;
+                    worker.Hold();
+
+                    // Short synchronous attempts: take more at once next time; a long one: one at a time.
+                    worker.Want = worker.LastWasShort ? Math.Min(worker.Want * 2, WorkerState.MaxAhead) : 1;
+                    if (worker.TryNextLocal(_ready, out item))
+                    {
+                        break;
+                    }
+
+                    // Attempts still held (a long attempt brought the worker back early) go back with the released.
+                    foreach (WorkItem ahead in worker.Pending)
+                    {
+                        worker.Held.Add(ahead);
+                    }
+
+                    take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker.Ahead.AsSpan(0, worker.Want - 1), out worker.AheadCount);
+                    worker.AheadNext = 0;
+                    worker.LocalRun = 0;
+                    worker.HeldFinished = 0;
                     break;
                 case ReadyQueue.Take.Parked:
-                    worker.LastEnded = 0;
                     await _ready.WaitAsync().ConfigureAwait(false);
                     take = _ready.TryTake(out item);
                     break;
@@ -374,13 +400,13 @@ internal sealed partial class RunExecution : IAttemptSource
         if (runtime.IsFinal || runToken.IsCancellationRequested || _workflow is not null || _providers?[item.TaskIndex] is not null
             || runtime.HasTimeout || runtime.Lanes != 1)
         {
-            worker.LastEnded = 0;
             return ExecuteAsync(item, worker, runToken);
         }
 
         runtime.SetState(TaskState.Running);
-        // A worker that goes straight on from an attempt that ended here starts this one when that one ended.
-        long startedTimestamp = worker.LastEnded != 0 ? worker.LastEnded : _time.GetTimestamp();
+        // Read now, not taken from the end of this worker's last attempt: a dependency that another worker ended may have
+        // read its end after that, and a task never starts before its dependencies end.
+        long startedTimestamp = _time.GetTimestamp();
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
         // Guarded here, not only inside: the task's id is read before the call, and reading the task is a cache miss a
@@ -488,8 +514,8 @@ internal sealed partial class RunExecution : IAttemptSource
 
         // Attempt times come from the monotonic clock, which is cheaper than the wall clock and cannot jump backwards.
         long endedTimestamp = _time.GetTimestamp();
-        worker.LastEnded = endedTimestamp;
         TimeSpan duration = Elapsed(startedTimestamp, endedTimestamp);
+        worker.LastWasShort = duration < WorkerState.ShortAttempt;
         DateTimeOffset endedAt = startedAt + duration;
         RecordAttempt(runtime, item, status, startedAt, duration, error, transient, exception, outcome);
         _observer?.AttemptEnded(task, item.TaskIndex, item.Attempt, item.Lane, status, duration, error, outcome?.Usage);
@@ -627,22 +653,31 @@ internal sealed partial class RunExecution : IAttemptSource
         }
     }
 
-    /// <param name="runtime">The task that became ready.</param>
+    /// <param name="index">The task that became ready.</param>
     /// <param name="released">Where a worker collects the attempts it released, or <see langword="null"/> to add them
     /// to the ready queue now.</param>
-    private void Enqueue(TaskRuntime runtime, List<WorkItem>? released = null)
+    private void Enqueue(int index, List<WorkItem>? released = null)
     {
-        if (runtime.IsFinal)
+        // The task's state is not read or written here, only by the worker that takes its attempt: a task that ends
+        // often makes one ready that another worker runs, and the line it would write there is that worker's next
+        // read. A task cancelled while it waited (CancelTask) is dropped when its attempt is taken.
+        if (_events.HasWatchers)
         {
-            return;
+            TaskRuntime runtime = _tasks[index];
+            if (runtime.IsFinal)
+            {
+                return;
+            }
+
+            Publish(AgentEventKind.TaskQueued, runtime, state: TaskState.Queued);
         }
 
-        runtime.SetState(TaskState.Queued);
-        Publish(AgentEventKind.TaskQueued, runtime, state: TaskState.Queued);
-        for (int lane = 0; lane < runtime.Lanes; lane++)
+        int lanes = _traits[index].Lanes;
+        int attempt = _attemptOffsets is null ? 1 : _attemptOffsets[index] + 1;
+        for (int lane = 0; lane < lanes; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            var item = new WorkItem(runtime.Index, lane, _attemptOffsets is null ? 1 : _attemptOffsets[runtime.Index] + 1, null);
+            var item = new WorkItem(index, lane, attempt, null);
             if (released is null)
             {
                 _ready.TryAdd(item);
@@ -673,7 +708,7 @@ internal sealed partial class RunExecution : IAttemptSource
         {
             if (Interlocked.Decrement(ref _pending[dependent]) == 0)
             {
-                Enqueue(_tasks[dependent], worker.Released);
+                Enqueue(dependent, worker.Released);
             }
         }
 

@@ -1,25 +1,125 @@
 namespace ParallelAgents.Sdk;
 
-/// <summary>What one worker of a run carries from one attempt to the next: used only on that worker's own flow (an
-/// attempt that goes asynchronous is awaited by its worker before it takes another), so nothing here is shared.</summary>
+/// <summary>What one worker of a run carries from one attempt to the next.</summary>
+/// <remarks>An attempt writes <see cref="Released"/>, <see cref="Finished"/>, <see cref="Control"/> and
+/// <see cref="LastWasShort"/> when it ends, on whatever thread that is; the worker's loop reads them only when the
+/// attempt has ended (it awaits an attempt that goes asynchronous before it takes another). Everything else is the
+/// loop's own: <see cref="Hold"/> moves what an attempt released into it, so that the loop can give it back to the
+/// queue while an attempt that went asynchronous may still be writing.</remarks>
 internal sealed class WorkerState
 {
-    /// <summary>The attempts of the dependents the worker's last attempt made ready: added with the take of its next
-    /// attempt, under one lock.</summary>
+    /// <summary>The attempts of the dependents the worker's current attempt made ready.</summary>
     public List<WorkItem> Released { get; } = [];
 
-    /// <summary>How many tasks the worker ended since its last take; counted with that take (see
-    /// <see cref="ReadyQueue.TryAddAndTake"/>).</summary>
+    /// <summary>How many tasks the worker's current attempt ended.</summary>
     public int Finished;
+
+    /// <summary>The attempts the worker's attempts made ready and that it has not run or given to the queue: added with
+    /// the take of its next attempt, under one lock.</summary>
+    public List<WorkItem> Held { get; } = [];
+
+    /// <summary>How many tasks the worker's attempts ended since its last take; counted with that take (see
+    /// <see cref="ReadyQueue.TryAddAndTake(List{WorkItem}, int, out WorkItem)"/>).</summary>
+    public int HeldFinished;
+
+    /// <summary>Moves what the last attempt released and ended into <see cref="Held"/> and <see cref="HeldFinished"/>;
+    /// only when no attempt of the worker is running.</summary>
+    public void Hold()
+    {
+        if (Released.Count != 0)
+        {
+            Held.AddRange(Released);
+            Released.Clear();
+        }
+
+        HeldFinished += Finished;
+        Finished = 0;
+    }
 
     /// <summary>The control source of the worker's last attempt, when nothing cancelled it and no controller reached for
     /// it: its next attempt uses it instead of making one (see <see cref="RunExecution"/>'s EndControl).</summary>
     public CancellationTokenSource? Control;
 
-    /// <summary>When the worker's last attempt ended (a <see cref="TimeProvider.GetTimestamp"/> reading), while the worker
-    /// goes straight on to its next attempt; 0 once it waited. That attempt starts at this reading: one clock reading per
-    /// attempt instead of two, where the attempt's time then includes its take from the ready queue.</summary>
-    public long LastEnded;
+    /// <summary>The most attempts a worker takes from the ready queue at once.</summary>
+    public const int MaxAhead = 16;
+
+    /// <summary>An attempt shorter than this counts as short: after one, the worker takes more attempts at once.</summary>
+    public static readonly TimeSpan ShortAttempt = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>Attempts taken from the ready queue ahead of time, the best first: taken with the worker's attempt under
+    /// one lock, and run one after another while their attempts complete synchronously and are short.</summary>
+    public WorkItem[] Ahead { get; } = new WorkItem[MaxAhead];
+
+    /// <summary>The next of <see cref="Ahead"/> to run.</summary>
+    public int AheadNext;
+
+    /// <summary>How many of <see cref="Ahead"/> were taken.</summary>
+    public int AheadCount;
+
+    /// <summary>How many attempts the worker takes at its next take: one, doubled after each short synchronous attempt up
+    /// to <see cref="MaxAhead"/>, back to one after a long or asynchronous one. A long attempt never holds more than
+    /// one taken ahead of it from the other workers.</summary>
+    public int Want = 1;
+
+    /// <summary>Whether the worker's last attempt was short (see <see cref="ShortAttempt"/>).</summary>
+    public bool LastWasShort;
+
+    /// <summary>Attempts run since the worker's last take: at most twice <see cref="MaxAhead"/>, counting those its
+    /// attempts released and it ran before the ones it took, before it goes back to the queue.</summary>
+    public int LocalRun;
+
+    /// <summary>The attempts taken ahead and not started.</summary>
+    public ReadOnlySpan<WorkItem> Pending => Ahead.AsSpan(AheadNext, AheadCount - AheadNext);
+
+    /// <summary>Forgets the attempts taken ahead (after they were given back).</summary>
+    public void ClearAhead()
+    {
+        AheadNext = 0;
+        AheadCount = 0;
+    }
+
+    /// <summary>The next attempt to run without going back to the ready queue: the best of the next one taken ahead and
+    /// those the worker's attempts released (<see cref="Held"/>), while some taken ahead are left. A released attempt better than the
+    /// next one taken ahead is better than every attempt the queue had when they were taken, so a lone worker runs
+    /// attempts in the same order as when it took them one at a time.</summary>
+    /// <param name="order">The ready queue's order of attempts.</param>
+    /// <param name="item">The attempt to run.</param>
+    /// <returns><see langword="false"/> when the worker must go back to the ready queue.</returns>
+    public bool TryNextLocal(ReadyQueue order, out WorkItem item)
+    {
+        if (AheadNext >= AheadCount || LocalRun >= 2 * MaxAhead)
+        {
+            item = default;
+            return false;
+        }
+
+        item = Ahead[AheadNext];
+        long best = order.OrderOf(item);
+        int released = -1;
+        for (int i = 0; i < Held.Count; i++)
+        {
+            long key = order.OrderOf(Held[i]);
+            if (key < best)
+            {
+                best = key;
+                released = i;
+            }
+        }
+
+        if (released < 0)
+        {
+            AheadNext++;
+        }
+        else
+        {
+            item = Held[released];
+            Held[released] = Held[^1];
+            Held.RemoveAt(Held.Count - 1);
+        }
+
+        LocalRun++;
+        return true;
+    }
 
     /// <summary>Takes the reusable control source, if there is one.</summary>
     public CancellationTokenSource? TakeControl()

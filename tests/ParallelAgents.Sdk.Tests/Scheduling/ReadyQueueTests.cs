@@ -158,4 +158,57 @@ public class ReadyQueueTests
             Assert.Equal(i, item.TaskIndex);
         }
     }
+
+    [Fact]
+    public async Task TaskFinished_LastUnfinishedTask_CompletesTheQueueAndWakesParkedWorkers()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4, stallCheckPeriod: Timeout.InfiniteTimeSpan, unfinished: 2);
+        queue.AddParked(1);
+        Task<bool> parked = queue.WaitAsync().AsTask();
+
+        queue.TaskFinished();
+        Assert.Equal(1, queue.Unfinished);
+        Assert.False(parked.IsCompleted);
+        Assert.True(queue.TryAdd(new WorkItem(0, 0, 1, null)));
+        await parked;
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out _));
+
+        // The worker that ended the last task counts it with its next take, which finds the queue completed.
+        Assert.Equal(ReadyQueue.Take.Completed, queue.TryAddAndTake([], 1, out _));
+        Assert.Equal(0, queue.Unfinished);
+        Assert.False(queue.TryAdd(new WorkItem(1, 0, 1, null)));
+    }
+
+    [Fact]
+    public void TryAddAndTake_WithRoomAhead_TakesTheNextBestAttemptsInOrder()
+    {
+        var queue = new ReadyQueue([4, 3, 2, 1, 0], capacity: 4);
+        List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(1, 0, 1, null), new WorkItem(2, 0, 1, null), new WorkItem(3, 0, 1, null)];
+        var ahead = new WorkItem[2];
+
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out WorkItem taken, ahead, out int count));
+
+        Assert.Equal(3, taken.TaskIndex);
+        Assert.Equal(2, count);
+        Assert.Equal([2, 1], ahead.Select(a => a.TaskIndex));
+        Assert.Equal(1, queue.Count);
+        Assert.Empty(released);
+    }
+
+    [Fact]
+    public async Task Return_AttemptsHeldByAWorkerThatWentAsynchronous_GoBackAndWakeParkedWorkers()
+    {
+        var queue = new ReadyQueue(Rank, capacity: 4, stallCheckPeriod: Timeout.InfiniteTimeSpan, unfinished: 3);
+        queue.AddParked(2);
+        Task<bool> first = queue.WaitAsync().AsTask();
+        Task<bool> second = queue.WaitAsync().AsTask();
+
+        queue.Return([new WorkItem(0, 0, 1, null)], [new WorkItem(1, 0, 1, null)], finished: 1);
+
+        // Two attempts back, two workers woken, and the ended task counted.
+        await first;
+        await second;
+        Assert.Equal(2, queue.Count);
+        Assert.Equal(2, queue.Unfinished);
+    }
 }

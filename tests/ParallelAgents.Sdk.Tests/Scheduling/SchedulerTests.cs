@@ -119,6 +119,50 @@ public class SchedulerTests
     }
 
     [Fact]
+    public async Task RunAsync_OneWorkerShortSynchronousAgents_StartsInTheSameOrderAsTakingOneAtATime()
+    {
+        // A worker that runs short synchronous attempts takes several at once; alone, it must still start every task in
+        // the order a worker taking one best ready task at a time would.
+        TaskPlan plan = RandomDag(400, seed: 5, window: 30);
+        var order = new ConcurrentQueue<string>();
+        await using AgentEngine engine = EngineFactory.Create((context, _) =>
+        {
+            order.Enqueue(context.Task.Id);
+            return ValueTask.FromResult(AgentOutcome.Success());
+        }, maxParallelAgents: 1);
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(OneAtATime(plan), order);
+    }
+
+    [Fact]
+    public async Task RunAsync_AgentsFinishingRightAfterGoingAsynchronous_EveryRunEnds()
+    {
+        // A worker gives back what it holds when its attempt goes asynchronous, while that attempt may already be ending
+        // on another thread and recording what it released; nothing may be lost between the two (a lost task count
+        // left every worker parked and the run waiting for good).
+        TaskPlan plan = RandomDag(60, seed: 3, window: 8);
+        await using AgentEngine engine = EngineFactory.Create(async (context, _) =>
+        {
+            if (context.Task.Id.GetHashCode(StringComparison.Ordinal) % 3 == 0)
+            {
+                await Task.Yield();
+            }
+
+            return AgentOutcome.Success();
+        }, maxParallelAgents: 4);
+
+        for (int run = 0; run < 150; run++)
+        {
+            // A bound instead of hanging the test run if a run never ends; runs take milliseconds.
+            RunResult result = await engine.RunAsync(plan, Ct).WaitAsync(TimeSpan.FromMinutes(1), Ct);
+            Assert.True(result.Succeeded, result.ToString());
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_SynchronousAgents_NeverExceedLimitAndStartAfterDependencies()
     {
         const int limit = 2;
@@ -580,6 +624,36 @@ public class SchedulerTests
         Assert.Equal(time.GetUtcNow(), result["a"].StartedAt);
         Assert.Equal(TimeSpan.Zero, result.Duration);
         Assert.StartsWith("20261127T120000Z-", result.RunId, StringComparison.Ordinal);
+    }
+
+    /// <summary>The start order of a lone worker that always takes the best ready task (lowest rank).</summary>
+    private static List<string> OneAtATime(TaskPlan plan)
+    {
+        int[] rank = plan.Graph.Rank;
+        int[] pending = [.. plan.Graph.Dependencies.Select(d => d.Length)];
+        var ready = new PriorityQueue<int, int>();
+        for (int i = 0; i < pending.Length; i++)
+        {
+            if (pending[i] == 0)
+            {
+                ready.Enqueue(i, rank[i]);
+            }
+        }
+
+        var order = new List<string>();
+        while (ready.TryDequeue(out int task, out _))
+        {
+            order.Add(plan.Tasks[task].Id);
+            foreach (int dependent in plan.Graph.Dependents[task])
+            {
+                if (--pending[dependent] == 0)
+                {
+                    ready.Enqueue(dependent, rank[dependent]);
+                }
+            }
+        }
+
+        return order;
     }
 
     private static void InterlockedMax(ref int target, int value)
