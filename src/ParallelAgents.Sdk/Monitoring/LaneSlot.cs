@@ -21,9 +21,4 @@ internal struct LaneSlot
 
     /// <summary>What the agent reported (tokens, tool calls, files), made at its first report.</summary>
     public LaneDetail? Detail;
-
-    // Pads the slot to a cache line: the lanes of neighbouring tasks, which often run at once on different workers,
-    // then write different lines (an array's elements start 16 bytes into it, so the 48 bytes above stay in one line).
-    private readonly long _padding0;
-    private readonly long _padding1;
 }

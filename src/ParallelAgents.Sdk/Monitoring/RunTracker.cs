@@ -15,7 +15,7 @@ internal sealed class RunTracker
 {
     private const int ChunkShift = 9;
 
-    /// <summary>Slots per chunk: 512 slots of 64 bytes, 32 KB.</summary>
+    /// <summary>Slots per chunk: 512 slots of 48 bytes, 24 KB.</summary>
     internal const int ChunkSize = 1 << ChunkShift;
 
     private readonly LaneSlot[]?[] _chunks;

@@ -18,6 +18,10 @@ internal sealed partial class RunExecution : IAttemptSource
     private readonly ISharedMemory? _memory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+
+    // False for the engine's NullLogger (no logging configured): the hot path then skips even asking whether a level
+    // is enabled, an interface call per question.
+    private readonly bool _logs;
     private readonly EventHub _events;
     private readonly TaskRuntime[] _tasks;
     private readonly RepositorySettings? _repository;
@@ -70,6 +74,7 @@ internal sealed partial class RunExecution : IAttemptSource
         _time = timeProvider;
         _tickFactor = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         _logger = logger;
+        _logs = logger is not Microsoft.Extensions.Logging.Abstractions.NullLogger;
         _events = events;
         _tasks = new TaskRuntime[plan.Tasks.Count];
         _journal = journal;
@@ -204,7 +209,7 @@ internal sealed partial class RunExecution : IAttemptSource
             CompletedAt = _time.GetUtcNow(),
             WasCancelled = wasCancelled,
         };
-        if (_logger.IsEnabled(LogLevel.Information))
+        if (_logs && _logger.IsEnabled(LogLevel.Information))
         {
             Log.RunCompleted(_logger, RunId, result.Duration, result.Count(TaskState.Succeeded), result.Count(TaskState.Failed),
                 result.Count(TaskState.Skipped), result.Count(TaskState.Cancelled));
@@ -319,7 +324,7 @@ internal sealed partial class RunExecution : IAttemptSource
         CancellationToken token = attemptCts?.Token ?? control.Token;
         // Every line logged while the attempt runs (its workspace, setup, agent, commit, merge and cleanup) carries the
         // task. A logger that writes nothing at any level has no use for a scope; skipping it keeps the hot path lean.
-        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
+        IDisposable? scope = _logs && _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
         Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
         _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
         Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
@@ -411,7 +416,7 @@ internal sealed partial class RunExecution : IAttemptSource
         runtime.MarkStarted(startedAt);
         // Guarded here, not only inside: the task's id is read before the call, and reading the task is a cache miss a
         // run that logs nothing at this level need not pay.
-        if (_logger.IsEnabled(LogLevel.Debug))
+        if (_logs && _logger.IsEnabled(LogLevel.Debug))
         {
             Log.AttemptStarted(_logger, task.Id, item.Attempt, item.Lane);
         }
@@ -426,7 +431,7 @@ internal sealed partial class RunExecution : IAttemptSource
 
         // The scope only needs to hold while the agent is called: an agent that goes asynchronous carries it in the
         // execution context it captured, as it did inside ExecuteAsync's using block.
-        IDisposable? scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
+        IDisposable? scope = _logs && _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new AttemptScope(RunId, task.Id, item.Attempt, item.Lane)) : null;
         try
         {
             running = _agent.RunAsync(context, token);
@@ -698,7 +703,7 @@ internal sealed partial class RunExecution : IAttemptSource
 
         runtime.Siblings?.CancelAsync();
         _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Succeeded, null, now);
-        if (_logger.IsEnabled(LogLevel.Information))
+        if (_logs && _logger.IsEnabled(LogLevel.Information))
         {
             Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
         }
