@@ -24,8 +24,11 @@ public sealed class AgentEngine : IAsyncDisposable
     private readonly CancellationTokenSource _disposeCts = new();
     private readonly RepositorySettings? _repository;
     private readonly IReadOnlyList<IAsyncDisposable> _ownedProviders;
+    // Observers that follow every run: the live status and telemetry always, then those added (AddObserver) and the
+    // run's journal.
     private readonly List<RunObserver> _observers = [];
     private readonly StatusObserver _status;
+    private readonly TelemetryObserver _telemetry;
 
     /// <summary>What the engine removes from everything it writes (logs, reports, status files): the configured secrets
     /// and strings that look like API keys. Observers that write files use it.</summary>
@@ -58,14 +61,13 @@ public sealed class AgentEngine : IAsyncDisposable
         _time = timeProvider;
         _logger = loggerFactory.CreateLogger("ParallelAgents.Engine");
         _events = new EventHub(options.EventBufferCapacity, timeProvider);
-        // Observers that follow every run (live status, reports, telemetry, the run journal) are added here.
+        // The engine's own observers of every run (live status and reports, telemetry); each run adds its journal.
         _status = new StatusObserver(options, timeProvider, _events, text => Redactor.Redact(text), _logger);
-        _observers.Add(_status);
-        _observers.Add(new TelemetryObserver(
+        _telemetry = new TelemetryObserver(
             meterFactory is null ? TelemetryInstruments.Shared : new TelemetryInstruments(meterFactory.Create(
                 new MeterOptions(ParallelAgentsTelemetry.MeterName) { Version = ParallelAgentsTelemetry.Version })),
             timeProvider,
-            text => Redactor.Redact(text)));
+            text => Redactor.Redact(text));
     }
 
     /// <summary>Adds an observer of every later run, called before the run's journal (so that a test can stop a
@@ -212,7 +214,7 @@ public sealed class AgentEngine : IAsyncDisposable
             {
                 journal = OpenJournal(runId, resume);
                 var execution = new RunExecution(runId, plan, _options, _agent, providers, _memory, _time, _logger, _events, _repository,
-                    CompositeRunObserver.Create(journal is null ? _observers : [.. _observers, journal]), journal, resume);
+                    new EngineRunObserver(_status, _telemetry, CompositeRunObserver.Create(journal is null ? _observers : [.. _observers, journal])), journal, resume);
                 Volatile.Write(ref _current, execution);
                 return await execution.RunAsync(linked.Token).ConfigureAwait(false);
             }
