@@ -276,7 +276,7 @@ internal sealed partial class RunExecution : IAttemptSource
                         worker.Held.Add(ahead);
                     }
 
-                    take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker.Ahead.AsSpan(0, worker.Want - 1), out worker.AheadCount);
+                    take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker.RoomAhead(worker.Want - 1), out worker.AheadCount);
                     worker.AheadNext = 0;
                     worker.LocalRun = 0;
                     worker.HeldFinished = 0;

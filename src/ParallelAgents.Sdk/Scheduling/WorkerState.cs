@@ -48,7 +48,14 @@ internal sealed class WorkerState
 
     /// <summary>Attempts taken from the ready queue ahead of time, the best first: taken with the worker's attempt under
     /// one lock, and run one after another while their attempts complete synchronously and are short.</summary>
-    public WorkItem[] Ahead { get; } = new WorkItem[MaxAhead];
+    /// <remarks>Made when first needed: a worker whose attempts go asynchronous (the usual agent) never takes ahead,
+    /// and a run of a thousand agents at once has a thousand workers.</remarks>
+    public WorkItem[] Ahead => _ahead ??= new WorkItem[MaxAhead];
+
+    private WorkItem[]? _ahead;
+
+    /// <summary>Room for <paramref name="count"/> attempts taken ahead (none made for none).</summary>
+    public Span<WorkItem> RoomAhead(int count) => count == 0 ? [] : Ahead.AsSpan(0, count);
 
     /// <summary>The next of <see cref="Ahead"/> to run.</summary>
     public int AheadNext;
@@ -69,7 +76,7 @@ internal sealed class WorkerState
     public int LocalRun;
 
     /// <summary>The attempts taken ahead and not started.</summary>
-    public ReadOnlySpan<WorkItem> Pending => Ahead.AsSpan(AheadNext, AheadCount - AheadNext);
+    public ReadOnlySpan<WorkItem> Pending => AheadCount == 0 ? [] : Ahead.AsSpan(AheadNext, AheadCount - AheadNext);
 
     /// <summary>Forgets the attempts taken ahead (after they were given back).</summary>
     public void ClearAhead()
