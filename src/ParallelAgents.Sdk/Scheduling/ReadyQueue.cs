@@ -51,6 +51,10 @@ internal sealed class ReadyQueue
     // instruction per task.
     private int _unfinished;
 
+    // The run's workers, whose attempts taken ahead (WorkerState.Ahead) a worker that finds the queue empty takes
+    // back: a worker stuck in a long synchronous attempt must not hold the attempts it took ahead from the others.
+    private WorkerState[] _workers = [];
+
     // The stall check: armed while attempts wait beside parked workers; _taken counts takes, its measure of progress.
     private Timer? _stallCheck;
     private bool _stallCheckArmed;
@@ -121,6 +125,15 @@ internal sealed class ReadyQueue
             {
                 return _count;
             }
+        }
+    }
+
+    /// <summary>Registers the run's workers, before any of them takes an attempt (see <see cref="WorkerState.Ahead"/>).</summary>
+    public void SetWorkers(WorkerState[] workers)
+    {
+        lock (_gate)
+        {
+            _workers = workers;
         }
     }
 
@@ -235,34 +248,89 @@ internal sealed class ReadyQueue
         bool completed = false;
         lock (_gate)
         {
-            if (!_completed)
-            {
-                foreach (WorkItem added in released)
-                {
-                    AddLocked(added);
-                }
-            }
-
-            _unfinished -= finished;
-            if (_unfinished == 0 && finished != 0)
-            {
-                wake = CompleteLocked();
-                completed = true;
-            }
-
-            take = TakeLocked(out item);
+            take = AddAndTakeLocked(released, finished, out item, ref wake, ref completed);
             if (take == Take.Taken)
             {
-                while (moreCount < more.Length && _count > 0)
-                {
-                    TakeLocked(out more[moreCount++]);
-                }
+                moreCount = TakeMoreLocked(more);
             }
 
             // What this worker leaves behind wakes no one yet (see the remarks): the stall check watches it.
             arm = ShouldArmLocked();
         }
 
+        AfterAddAndTake(released, completed, wake, arm);
+        return take;
+    }
+
+    /// <summary>As <see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem, Span{WorkItem}, out int)"/> for one of the
+    /// run's workers (<see cref="SetWorkers"/>): up to <paramref name="ahead"/> further attempts go into its
+    /// <see cref="WorkerState.Ahead"/>, where another worker that finds the queue empty can take them back.</summary>
+    /// <param name="released">The attempts to add; emptied.</param>
+    /// <param name="finished">How many tasks the worker ended since its last take.</param>
+    /// <param name="item">The attempt taken.</param>
+    /// <param name="worker">The worker; it must hold nothing ahead (see <see cref="WorkerState.ClaimAhead"/>).</param>
+    /// <param name="ahead">How many further attempts to take ahead, at most <see cref="WorkerState.MaxAhead"/>.</param>
+    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item, WorkerState worker, int ahead)
+    {
+        if (released.Count == 0 && finished == 0 && ahead == 0)
+        {
+            return TryTake(out item);
+        }
+
+        Take take;
+        bool arm;
+        int wake = 0;
+        bool completed = false;
+        lock (_gate)
+        {
+            take = AddAndTakeLocked(released, finished, out item, ref wake, ref completed);
+            if (take == Take.Taken && ahead > 0)
+            {
+                // Thieves take from Ahead only under this lock, so the refill is seen whole.
+                worker.AheadCount = TakeMoreLocked(worker.Ahead.AsSpan(0, ahead));
+                Volatile.Write(ref worker.AheadNext, 0);
+            }
+
+            arm = ShouldArmLocked();
+        }
+
+        AfterAddAndTake(released, completed, wake, arm);
+        return take;
+    }
+
+    private Take AddAndTakeLocked(List<WorkItem> released, int finished, out WorkItem item, ref int wake, ref bool completed)
+    {
+        if (!_completed)
+        {
+            foreach (WorkItem added in released)
+            {
+                AddLocked(added);
+            }
+        }
+
+        _unfinished -= finished;
+        if (_unfinished == 0 && finished != 0)
+        {
+            wake = CompleteLocked();
+            completed = true;
+        }
+
+        return TakeLocked(out item);
+    }
+
+    private int TakeMoreLocked(Span<WorkItem> more)
+    {
+        int count = 0;
+        while (count < more.Length && _count > 0)
+        {
+            TakeLocked(out more[count++]);
+        }
+
+        return count;
+    }
+
+    private void AfterAddAndTake(List<WorkItem> released, bool completed, int wake, bool arm)
+    {
         released.Clear();
         if (completed)
         {
@@ -272,8 +340,6 @@ internal sealed class ReadyQueue
         {
             ArmStallCheck();
         }
-
-        return take;
     }
 
     private Take TakeLocked(out WorkItem item)
@@ -302,8 +368,51 @@ internal sealed class ReadyQueue
             return Take.Completed;
         }
 
+        if (StealLocked())
+        {
+            return TakeLocked(out item);
+        }
+
         _parked++;
         return Take.Parked;
+    }
+
+    /// <summary>Takes back what the run's workers took ahead and have not started: a worker that finds the queue
+    /// empty (or one the stall check woke) must not wait while another, stuck in a long attempt, holds ready attempts.</summary>
+    /// <returns>Whether any attempt was taken back.</returns>
+    private bool StealLocked()
+    {
+        bool any = false;
+        foreach (WorkerState worker in _workers)
+        {
+            int next = Volatile.Read(ref worker.AheadNext);
+            int count = worker.AheadCount;
+            if (next < count && Interlocked.CompareExchange(ref worker.AheadNext, count, next) == next)
+            {
+                for (int i = next; i < count; i++)
+                {
+                    AddLocked(worker.Ahead[i]);
+                }
+
+                any = true;
+            }
+        }
+
+        return any;
+    }
+
+    /// <summary>Whether a worker holds attempts it took ahead and has not started.</summary>
+    private bool AnyHeldAheadLocked()
+    {
+        foreach (WorkerState worker in _workers)
+        {
+            if (Volatile.Read(ref worker.AheadNext) < worker.AheadCount)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Waits, after <see cref="TryTake(out WorkItem)"/> parked the caller, until an attempt was added or the
@@ -411,7 +520,8 @@ internal sealed class ReadyQueue
 
     private bool ShouldArmLocked()
     {
-        if (_stallCheckArmed || _count == 0 || _parked == 0 || _completed || _stallCheckPeriod == Timeout.InfiniteTimeSpan)
+        if (_stallCheckArmed || _parked == 0 || _completed || _stallCheckPeriod == Timeout.InfiniteTimeSpan
+            || (_count == 0 && !AnyHeldAheadLocked()))
         {
             return false;
         }
@@ -444,7 +554,7 @@ internal sealed class ReadyQueue
         bool again = false;
         lock (_gate)
         {
-            if (_completed || _count == 0 || _parked == 0)
+            if (_completed || _parked == 0 || (_count == 0 && !AnyHeldAheadLocked()))
             {
                 _stallCheckArmed = false;
             }
@@ -462,7 +572,7 @@ internal sealed class ReadyQueue
                 wake = 1;
                 _parked--;
                 _takenAtCheck = _taken;
-                again = _count > 1 && _parked > 0;
+                again = _parked > 0 && (_count > 1 || AnyHeldAheadLocked());
                 _stallCheckArmed = again;
             }
         }

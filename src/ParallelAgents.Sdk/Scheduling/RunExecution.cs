@@ -163,16 +163,24 @@ internal sealed partial class RunExecution : IAttemptSource
         // not fought over by more workers than can run at once. Each running worker takes several short attempts at a
         // time (see WorkerState.Want), so they do not fight over the queue either.
         var workers = new Task[_options.MaxParallelAgents];
+        var states = new WorkerState[workers.Length];
+        for (int i = 0; i < states.Length; i++)
+        {
+            states[i] = new WorkerState();
+        }
+
+        _ready.SetWorkers(states);
         int running = Math.Min(workers.Length, Environment.ProcessorCount);
         _ready.AddParked(workers.Length - running);
         for (int i = running; i < workers.Length; i++)
         {
-            workers[i] = WorkerLoopAsync(startParked: true, runToken);
+            workers[i] = WorkerLoopAsync(states[i], startParked: true, runToken);
         }
 
         for (int i = 0; i < running; i++)
         {
-            workers[i] = Task.Run(() => WorkerLoopAsync(startParked: false, runToken), CancellationToken.None);
+            WorkerState state = states[i];
+            workers[i] = Task.Run(() => WorkerLoopAsync(state, startParked: false, runToken), CancellationToken.None);
         }
 
         Task allWorkers = Task.WhenAll(workers);
@@ -219,9 +227,8 @@ internal sealed partial class RunExecution : IAttemptSource
         return result;
     }
 
-    private async Task WorkerLoopAsync(bool startParked, CancellationToken runToken)
+    private async Task WorkerLoopAsync(WorkerState worker, bool startParked, CancellationToken runToken)
     {
-        var worker = new WorkerState();
         WorkItem item = default;
         ReadyQueue.Take take = startParked ? ReadyQueue.Take.Parked : _ready.TryTake(out item);
         while (true)
@@ -244,8 +251,7 @@ internal sealed partial class RunExecution : IAttemptSource
                             if (!rest.IsCompleted)
                             {
                                 worker.Want = 1;
-                                _ready.Return(worker.Held, worker.Pending, worker.HeldFinished);
-                                worker.ClearAhead();
+                                _ready.Return(worker.Held, worker.ClaimAhead(), worker.HeldFinished);
                                 worker.HeldFinished = 0;
                             }
 
@@ -257,7 +263,7 @@ internal sealed partial class RunExecution : IAttemptSource
                         // Only a bug in the engine gets here, and it faults this worker; what its attempts released
                         // and ended, and what it took ahead, still goes to the others.
                         worker.Hold();
-                        _ready.Return(worker.Held, worker.Pending, worker.HeldFinished);
+                        _ready.Return(worker.Held, worker.ClaimAhead(), worker.HeldFinished);
                         throw;
                     }
 
@@ -271,13 +277,12 @@ internal sealed partial class RunExecution : IAttemptSource
                     }
 
                     // Attempts still held (a long attempt brought the worker back early) go back with the released.
-                    foreach (WorkItem ahead in worker.Pending)
+                    foreach (WorkItem ahead in worker.ClaimAhead())
                     {
                         worker.Held.Add(ahead);
                     }
 
-                    take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker.RoomAhead(worker.Want - 1), out worker.AheadCount);
-                    worker.AheadNext = 0;
+                    take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker, worker.Want - 1);
                     worker.LocalRun = 0;
                     worker.HeldFinished = 0;
                     break;

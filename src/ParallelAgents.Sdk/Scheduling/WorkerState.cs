@@ -48,24 +48,25 @@ internal sealed class WorkerState
 
     /// <summary>Attempts taken from the ready queue ahead of time, the best first: taken with the worker's attempt under
     /// one lock, and run one after another while their attempts complete synchronously and are short.</summary>
+    /// <remarks>Shared with the other workers: one that finds the queue empty takes back, under the queue's lock, those
+    /// not yet started (<see cref="AheadNext"/> to <see cref="AheadCount"/>), so a worker stuck in a long synchronous
+    /// attempt (say, one that waits for another task to start) holds none from them. The owner claims each one with an
+    /// interlocked instruction on its own <see cref="AheadNext"/> before it starts it.</remarks>
     /// <remarks>Made when first needed: a worker whose attempts go asynchronous (the usual agent) never takes ahead,
     /// and a run of a thousand agents at once has a thousand workers.</remarks>
     public WorkItem[] Ahead => _ahead ??= new WorkItem[MaxAhead];
 
     private WorkItem[]? _ahead;
 
-    /// <summary>Room for <paramref name="count"/> attempts taken ahead (none made for none).</summary>
-    public Span<WorkItem> RoomAhead(int count) => count == 0 ? [] : Ahead.AsSpan(0, count);
-
-    /// <summary>The next of <see cref="Ahead"/> to run.</summary>
+    /// <summary>The next of <see cref="Ahead"/> to run; moved on by the owner and by a thief, with interlocked
+    /// instructions only.</summary>
     public int AheadNext;
 
-    /// <summary>How many of <see cref="Ahead"/> were taken.</summary>
+    /// <summary>How many of <see cref="Ahead"/> were taken; written under the ready queue's lock.</summary>
     public int AheadCount;
 
     /// <summary>How many attempts the worker takes at its next take: one, doubled after each short synchronous attempt up
-    /// to <see cref="MaxAhead"/>, back to one after a long or asynchronous one. A long attempt never holds more than
-    /// one taken ahead of it from the other workers.</summary>
+    /// to <see cref="MaxAhead"/>, back to one after a long or asynchronous one.</summary>
     public int Want = 1;
 
     /// <summary>Whether the worker's last attempt was short (see <see cref="ShortAttempt"/>).</summary>
@@ -75,14 +76,13 @@ internal sealed class WorkerState
     /// attempts released and it ran before the ones it took, before it goes back to the queue.</summary>
     public int LocalRun;
 
-    /// <summary>The attempts taken ahead and not started.</summary>
-    public ReadOnlySpan<WorkItem> Pending => AheadCount == 0 ? [] : Ahead.AsSpan(AheadNext, AheadCount - AheadNext);
-
-    /// <summary>Forgets the attempts taken ahead (after they were given back).</summary>
-    public void ClearAhead()
+    /// <summary>Claims every attempt taken ahead that neither this worker started nor another took back, to give them
+    /// back to the queue.</summary>
+    public ReadOnlySpan<WorkItem> ClaimAhead()
     {
-        AheadNext = 0;
-        AheadCount = 0;
+        int count = AheadCount;
+        int next = Interlocked.Exchange(ref AheadNext, count);
+        return next < count ? Ahead.AsSpan(next, count - next) : [];
     }
 
     /// <summary>The next attempt to run without going back to the ready queue: the best of the next one taken ahead and
@@ -94,13 +94,14 @@ internal sealed class WorkerState
     /// <returns><see langword="false"/> when the worker must go back to the ready queue.</returns>
     public bool TryNextLocal(ReadyQueue order, out WorkItem item)
     {
-        if (AheadNext >= AheadCount || LocalRun >= 2 * MaxAhead)
+        int next = Volatile.Read(ref AheadNext);
+        if (next >= AheadCount || LocalRun >= 2 * MaxAhead)
         {
             item = default;
             return false;
         }
 
-        item = Ahead[AheadNext];
+        item = Ahead[next];
         long best = order.OrderOf(item);
         int released = -1;
         for (int i = 0; i < Held.Count; i++)
@@ -113,15 +114,17 @@ internal sealed class WorkerState
             }
         }
 
-        if (released < 0)
-        {
-            AheadNext++;
-        }
-        else
+        if (released >= 0)
         {
             item = Held[released];
             Held[released] = Held[^1];
             Held.RemoveAt(Held.Count - 1);
+        }
+        else if (Interlocked.CompareExchange(ref AheadNext, next + 1, next) != next)
+        {
+            // Another worker took back what was left: go to the queue.
+            item = default;
+            return false;
         }
 
         LocalRun++;

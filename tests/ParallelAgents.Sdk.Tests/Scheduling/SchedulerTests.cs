@@ -163,6 +163,49 @@ public class SchedulerTests
     }
 
     [Fact]
+    public async Task RunAsync_AgentBlocksUntilATaskItsWorkerTookAheadStarts_AnotherWorkerTakesItBack()
+    {
+        // After short synchronous attempts a worker takes several at once. If the next one it runs blocks until another
+        // one it took starts, that one must be taken back by a worker that finds the queue empty, or the run waits for
+        // good.
+        var tasks = new List<AgentTask>();
+        for (int i = 0; i < 64; i++)
+        {
+            tasks.Add(new AgentTask { Id = $"quick{i}", Instructions = "x", Priority = TaskPriority.High });
+        }
+
+        tasks.Add(new AgentTask { Id = "waits", Instructions = "x", Priority = TaskPriority.Medium });
+        tasks.Add(new AgentTask { Id = "awaited", Instructions = "x", Priority = TaskPriority.Low });
+        using var awaitedStarted = new ManualResetEventSlim();
+        await using AgentEngine engine = EngineFactory.Create((context, _) =>
+        {
+            switch (context.Task.Id)
+            {
+                case "awaited":
+                    awaitedStarted.Set();
+                    break;
+                case "waits":
+                    // Blocks its thread, as a synchronous agent may; bounded so that a failure ends the test.
+                    if (!awaitedStarted.Wait(TimeSpan.FromMinutes(1), CancellationToken.None))
+                    {
+                        return ValueTask.FromResult(AgentOutcome.Failure("'awaited' never started"));
+                    }
+
+                    break;
+            }
+
+            return ValueTask.FromResult(AgentOutcome.Success());
+        }, maxParallelAgents: 2);
+
+        for (int run = 0; run < 20; run++)
+        {
+            awaitedStarted.Reset();
+            RunResult result = await engine.RunAsync(Of([.. tasks]), Ct);
+            Assert.True(result.Succeeded, result.ToString());
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_SynchronousAgents_NeverExceedLimitAndStartAfterDependencies()
     {
         const int limit = 2;
