@@ -6,8 +6,9 @@ namespace ParallelAgents.Sdk;
 /// One run of a plan. Ready attempts wait in a <see cref="ReadyQueue"/>, best first; <see cref="AgentEngineOptions.MaxParallelAgents"/>
 /// workers take from it, so no more agents than that ever run at once. When a task ends, the worker that ended it
 /// releases its dependents (an atomic countdown of unfinished dependencies) or skips them, without a central loop
-/// in between: the hot path is one add and one take per attempt, and a worker whose agent completed synchronously
-/// takes its next attempt without a thread-pool hop.
+/// in between. A worker whose agent completed synchronously takes its next attempt without a thread-pool hop, and
+/// after short ones takes several at once (see <see cref="WorkerState"/>), so the hot path takes the queue's lock
+/// once per several attempts.
 /// </summary>
 internal sealed partial class RunExecution : IAttemptSource
 {

@@ -514,8 +514,26 @@ public sealed class ContainerIsolationProviderTests : IDisposable
             Timeout = TimeSpan.FromMinutes(1),
         }, Ct);
 
-        // The command has ended, and it ends only once a connection it made was accepted and closed.
-        bool reached = accepted.IsCompletedSuccessfully && accepted.Result;
+        // nc says whether it connected. The kernel completes a connection before the listener's accept sees it, and on a
+        // loaded machine that accept's continuation may run after nc has given up waiting (-w 3) and ended: a connection
+        // nc made is awaited (bounded), not looked at; one it did not make must not have reached the listener.
+        bool reached;
+        if (connect.Output.Contains("rc=0", StringComparison.Ordinal))
+        {
+            try
+            {
+                reached = await accepted.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            }
+            catch (TimeoutException)
+            {
+                reached = false;
+            }
+        }
+        else
+        {
+            reached = accepted.IsCompletedSuccessfully && accepted.Result;
+        }
+
         listener.Stop();
         Assert.Contains("rc=", connect.Output, StringComparison.Ordinal);
         return (bridge, interfaces.Output.Replace(' ', '\n'), reached);
