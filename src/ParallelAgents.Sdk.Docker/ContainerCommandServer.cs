@@ -68,12 +68,12 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         "( cd \"$_pa_w\" || exit 126; exec setsid env \"$@\" ) > \"$_pa_q\" 2>&1 < /dev/null & _pa_s=$!; " +
         "echo \"p $_pa_c $_pa_s $_pa_x\" >&3; " +
         "wait $_pa_s; _pa_r=$?; " +
-        // What the command left in its session is killed, as the exec path does; a round may miss a process forked
-        // meanwhile, so sweep until a round finds none (at most ten).
+        // What the command left in its session is killed, as the exec path does (and with the same rounds): a round may
+        // miss a process forked meanwhile, and a killed one stays listed until it has run to its death.
         "_pa_k() { _pa_f=1; for _pa_d in /proc/[0-9]*; do _pa_p=${_pa_d#/proc/}; [ \"$_pa_p\" = \"$$\" ] && continue; " +
         "read -r _pa_l 2>/dev/null < \"$_pa_d/stat\" || continue; set -- ${_pa_l##*) }; [ \"$1\" = Z ] && continue; " +
         "[ \"$4\" = \"$_pa_s\" ] || continue; kill -9 \"$_pa_p\" 2>/dev/null; _pa_f=0; done; return $_pa_f; }; " +
-        "_pa_i=0; while [ $_pa_i -lt 10 ] && _pa_k; do _pa_i=$((_pa_i+1)); done; " +
+        "_pa_i=0; while [ $_pa_i -lt 40 ] && _pa_k; do _pa_i=$((_pa_i+1)); [ $_pa_i -lt 5 ] || sleep 0.025; done; " +
         "echo \"e $_pa_c $_pa_r\" >&3; " +
         "wait $_pa_o; rm -f \"$_pa_q\" \"$_pa_q.od\"; echo \"x $_pa_c $_pa_r\"; " +
         "done";
