@@ -146,6 +146,10 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
     /// ends <see cref="TaskState.Rejected"/> rather than failed.</summary>
     public string? RejectionReason(int taskIndex) => Volatile.Read(ref _rejections[taskIndex]);
 
+    /// <summary>Whether <paramref name="lane"/> is the lane of the task that succeeded first and claimed its merge (and
+    /// so stopped the task's other lanes), whatever came of the merge.</summary>
+    public bool IsWinner(int taskIndex, int lane) => Volatile.Read(ref _mergeClaims[taskIndex]) == lane + 1;
+
     /// <summary>Where a task's workspace starts: the main branch at the run's start for a task without dependencies;
     /// the main branch now, with its dependencies merged, for the others.</summary>
     public string BaseRevisionFor(int taskIndex) =>
@@ -235,7 +239,7 @@ internal sealed class RepositoryWorkflow : IAsyncDisposable
         }
 
         // With several agents on one task, only the first to succeed is merged; the others are stopped as losers.
-        if (Interlocked.CompareExchange(ref _mergeClaims[taskIndex], 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _mergeClaims[taskIndex], context.Lane + 1, 0) != 0)
         {
             if (review)
             {

@@ -517,7 +517,7 @@ internal sealed partial class RunExecution : IAttemptSource
         CancellationTokenSource? timeoutCts, CancellationTokenSource? attemptCts, WorkerState worker, CancellationToken runToken)
     {
         AgentTask task = runtime.Task;
-        (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, timeoutCts, runToken);
+        (AttemptStatus status, string? error, bool transient) = Classify(outcome, exception, task, runtime, item.Lane, timeoutCts, runToken);
         // Only an attempt that began its control with the worker's source (no links, no timer) hands it back.
         TaskControlRequest? request = EndControl(item, runtime, ref status, ref error, ref transient, attemptCts is null && timeoutCts is null ? worker : null);
         attemptCts?.Dispose();
@@ -594,7 +594,7 @@ internal sealed partial class RunExecution : IAttemptSource
         new((long)((endingTimestamp - startingTimestamp) * _tickFactor));
 
     private (AttemptStatus Status, string? Error, bool Transient) Classify(
-        AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, CancellationTokenSource? timeoutCts, CancellationToken runToken)
+        AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, int lane, CancellationTokenSource? timeoutCts, CancellationToken runToken)
     {
         if (exception is null && outcome is { Succeeded: true })
         {
@@ -607,7 +607,8 @@ internal sealed partial class RunExecution : IAttemptSource
             return (AttemptStatus.Cancelled, "cancelled with the run", false);
         }
 
-        if (runtime.Siblings?.IsCancellationRequested == true)
+        // The lane that won stopped the others; it is judged on its own outcome (its merge may have failed).
+        if (runtime.Siblings?.IsCancellationRequested == true && _workflow?.IsWinner(runtime.Index, lane) != true)
         {
             return (AttemptStatus.Cancelled, "another agent on this task succeeded first", false);
         }
@@ -733,6 +734,13 @@ internal sealed partial class RunExecution : IAttemptSource
             return;
         }
 
+        bool winner = runtime.Siblings is not null && _workflow?.IsWinner(runtime.Index, item.Lane) == true;
+        if (winner)
+        {
+            // Before counting this lane out: the stopped lanes end as cancelled, and the last to end fails the task for this.
+            Volatile.Write(ref runtime.WinnerError, error);
+        }
+
         if (Interlocked.Decrement(ref runtime.ActiveLanes) > 0)
         {
             Log.LaneFailed(_logger, runtime.Task.Id, item.Attempt, item.Lane, error, exception);
@@ -743,7 +751,7 @@ internal sealed partial class RunExecution : IAttemptSource
         // A branch rejected in review ends its task as rejected, not failed (published as TaskFailed with that state).
         string? rejection = _workflow?.RejectionReason(runtime.Index);
         TaskState final = rejection is null ? TaskState.Failed : TaskState.Rejected;
-        string reason = rejection ?? (runtime.Task.AgentCount > 1 ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error);
+        string reason = rejection ?? (runtime.Task.AgentCount > 1 && !winner ? $"all {runtime.Task.AgentCount} agents failed; the last: {error}" : error);
         if (!runtime.TryFinalize(final, reason, null, now))
         {
             return;
@@ -786,14 +794,35 @@ internal sealed partial class RunExecution : IAttemptSource
             return;
         }
 
+        // The lane that won stopped this one and then failed (its merge did): the task failed.
+        if (!_runToken.IsCancellationRequested && Volatile.Read(ref runtime.WinnerError) is { } failure)
+        {
+            DateTimeOffset failedAt = _time.GetUtcNow();
+            if (runtime.TryFinalize(TaskState.Failed, failure, null, failedAt))
+            {
+                _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Failed, failure, failedAt);
+                Log.TaskFailed(_logger, runtime.Task.Id, failure, null);
+                Publish(AgentEventKind.TaskFailed, runtime, state: TaskState.Failed, message: failure);
+                SkipDependents(runtime, worker: worker);
+                TaskFinished(worker);
+            }
+
+            return;
+        }
+
         if (runtime.TryFinalize(TaskState.Cancelled, reason, null, _time.GetUtcNow()))
         {
             _observer?.TaskEnded(runtime.Task, runtime.Index, TaskState.Cancelled, reason, _time.GetUtcNow());
             Publish(AgentEventKind.TaskCancelled, runtime, state: TaskState.Cancelled, message: reason);
+            if (!_runToken.IsCancellationRequested)
+            {
+                // The run goes on: what depends on this task can never start (a cancelled run ends its leftovers itself).
+                SkipDependents(runtime, "was cancelled", worker);
+            }
+
             TaskFinished(worker);
         }
     }
-
     /// <summary>Skips every task that depends, directly or not, on a task that failed.</summary>
     private void SkipDependents(TaskRuntime failed, string how = "failed", WorkerState? worker = null)
     {

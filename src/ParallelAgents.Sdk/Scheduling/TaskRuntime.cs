@@ -64,6 +64,10 @@ internal sealed class TaskRuntime
     /// <summary>Lanes that have not yet ended for good; the task fails when the last one does.</summary>
     public int ActiveLanes;
 
+    /// <summary>Why the lane that succeeded first, and so stopped the others, then failed (its merge did): the task
+    /// failed for that, whichever lane ends last. Written before that lane counts itself out of <see cref="ActiveLanes"/>.</summary>
+    public string? WinnerError;
+
     public CancellationTokenSource? Siblings { get; }
 
     // The running attempt's own cancellation and a pending restart or cancel request, per lane: lane 0 in fields, the

@@ -405,4 +405,50 @@ public class RepositoryRunTests
         Assert.Single(repo.Worktrees());
         repo.AssertFsckClean();
     }
+
+    [Fact]
+    public async Task RunAsync_TwoAgentsOnOneTaskAndTheWinnersMergeFails_TaskFailsNotCancelled()
+    {
+        // The winner stops the other lane before it merges; when its merge then fails, the task failed, whichever lane
+        // ends last (the stopped one ends as cancelled, after the winner here).
+        using var repo = new GitRepository(("README.md", "# demo\n"));
+        TaskPlan plan = TaskPlan.Parse("""
+            verify:
+              - test ! -e lane0.txt
+            tasks:
+              - id: race
+                agent_count: 2
+                instructions: x
+              - id: after
+                dependencies: [race]
+                instructions: y
+            """);
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .WithMaxParallelAgents(2)
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
+            {
+                await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
+                if (context.Lane == 1)
+                {
+                    // Stopped by lane 0's success; it ends after lane 0's merge has failed.
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+
+                return AgentOutcome.Success($"lane {context.Lane}");
+            })
+            .Build();
+
+        RunResult result = await engine.RunAsync(plan, TestContext.Current.CancellationToken);
+
+        Assert.Equal(TaskState.Failed, result["race"].State);
+        Assert.Contains(result["race"].Attempts, a => a.Lane == 1 && a.Status == AttemptStatus.Cancelled);
+        Assert.Contains(result["race"].Attempts, a => a.Lane == 0 && a.Status == AttemptStatus.Failed);
+        Assert.Equal(TaskState.Skipped, result["after"].State);
+        Assert.Equal("dependency 'race' failed", result["after"].Error);
+        Assert.DoesNotContain("lane0.txt", repo.Git("ls-tree", "--name-only", "main"), StringComparison.Ordinal);
+        repo.AssertFsckClean();
+    }
 }
