@@ -8,7 +8,8 @@ namespace ParallelAgents.Sdk;
 /// <remarks>
 /// <para>One short lock guards the attempts; a channel carries only wake-ups to workers that found nothing ready. A
 /// worker that finds work never touches the channel, so a run whose agents complete synchronously goes from one
-/// attempt to the next with one lock acquisition and no thread-pool hop. A prioritized channel paid for an interface
+/// attempt to the next with at most one lock acquisition (none for attempts it took ahead, see
+/// <see cref="WorkerState.Ahead"/>) and no thread-pool hop. A prioritized channel paid for an interface
 /// comparer per heap step and for a waiter hand-off on most writes while a worker was idle.</para>
 /// <para>Ranks are a permutation of the task indices, and almost every attempt is a task's first (lane 0, attempt 1,
 /// no previous error), which its rank alone describes: those are bits in a two-level bitmap, so adding one and taking
@@ -20,11 +21,13 @@ namespace ParallelAgents.Sdk;
 /// <para>What a worker leaves waiting when it goes straight on to its next attempt does not wake a parked worker at
 /// once: the worker may well get to it a few hundred nanoseconds later, and a second worker on the same short attempts
 /// only makes both fight over this lock and the tasks' counters. Parked workers are woken when an attempt goes
-/// asynchronous (<see cref="WakeForWaiting"/>: its worker is then tied to it), when an attempt is added from outside a
-/// worker (<see cref="TryAdd(WorkItem)"/>), and by a stall check: while attempts wait beside parked workers, a timer
-/// looks every <see cref="StallCheckPeriod"/> (a millisecond) at how many attempts were taken since its last look, and wakes the
-/// parked workers when fewer than <see cref="ShortAttemptsPerPeriod"/> were, one more each period, so attempts that
-/// run synchronously for long (or block) still get every worker, a period or two apart.</para>
+/// asynchronous (<see cref="Return"/>: its worker is then tied to it, and gives back what it holds), when an attempt is
+/// added from outside a worker (<see cref="TryAdd(WorkItem)"/>), and by a stall check: while attempts wait (in the queue
+/// or held ahead by a worker) beside parked workers, a timer looks every <see cref="StallCheckPeriod"/> (a millisecond)
+/// at how many attempts were taken since its last look, and wakes the parked workers when fewer than
+/// <see cref="ShortAttemptsPerPeriod"/> were, one more each period, so attempts that run synchronously for long (or
+/// block) still get every worker, a period or two apart; a worker that finds the queue empty takes back what others
+/// hold ahead.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The stall check's timer is disposed by Complete, which ends every run.")]
 internal sealed class ReadyQueue
@@ -224,20 +227,20 @@ internal sealed class ReadyQueue
     /// <param name="finished">How many tasks the worker ended since its last take (see <see cref="TaskFinished(int)"/>).</param>
     /// <param name="item">The attempt taken.</param>
     public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item) =>
-        TryAddAndTake(released, finished, out item, [], out _);
+        TryAddAndTake(released, finished, out item, worker: null, ahead: 0);
 
-    /// <summary>As <see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem)"/>, and takes up to
-    /// <paramref name="more"/>'s length further attempts, next best first, into it.</summary>
+    /// <summary>As <see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem)"/>, and for one of the run's workers
+    /// (<see cref="SetWorkers"/>) takes up to <paramref name="ahead"/> further attempts, next best first, into its
+    /// <see cref="WorkerState.Ahead"/>: it runs them one after another without coming back here while their attempts
+    /// complete synchronously, and another worker that finds the queue empty can take them back.</summary>
     /// <param name="released">The attempts to add; emptied.</param>
     /// <param name="finished">How many tasks the worker ended since its last take.</param>
     /// <param name="item">The attempt taken.</param>
-    /// <param name="more">Where the further attempts go: a worker runs them one after another without coming back
-    /// here, as long as they complete synchronously (see <see cref="Return"/>).</param>
-    /// <param name="moreCount">How many further attempts were taken.</param>
-    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item, Span<WorkItem> more, out int moreCount)
+    /// <param name="worker">The worker; it must hold nothing ahead (see <see cref="WorkerState.ClaimAhead"/>).</param>
+    /// <param name="ahead">How many further attempts to take ahead, at most <see cref="WorkerState.MaxAhead"/>.</param>
+    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item, WorkerState? worker, int ahead)
     {
-        moreCount = 0;
-        if (released.Count == 0 && finished == 0 && more.IsEmpty)
+        if (released.Count == 0 && finished == 0 && (worker is null || ahead == 0))
         {
             return TryTake(out item);
         }
@@ -249,52 +252,34 @@ internal sealed class ReadyQueue
         lock (_gate)
         {
             take = AddAndTakeLocked(released, finished, out item, ref wake, ref completed);
-            if (take == Take.Taken)
+            if (take == Take.Taken && worker is not null && ahead > 0)
             {
-                moreCount = TakeMoreLocked(more);
+                // Thieves take from Ahead only under this lock, so the refill is seen whole.
+                Span<WorkItem> more = worker.Ahead.AsSpan(0, ahead);
+                int count = 0;
+                while (count < more.Length && _count > 0)
+                {
+                    TakeLocked(out more[count++]);
+                }
+
+                worker.AheadCount = count;
+                Volatile.Write(ref worker.AheadNext, 0);
             }
 
             // What this worker leaves behind wakes no one yet (see the remarks): the stall check watches it.
             arm = ShouldArmLocked();
         }
 
-        AfterAddAndTake(released, completed, wake, arm);
-        return take;
-    }
-
-    /// <summary>As <see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem, Span{WorkItem}, out int)"/> for one of the
-    /// run's workers (<see cref="SetWorkers"/>): up to <paramref name="ahead"/> further attempts go into its
-    /// <see cref="WorkerState.Ahead"/>, where another worker that finds the queue empty can take them back.</summary>
-    /// <param name="released">The attempts to add; emptied.</param>
-    /// <param name="finished">How many tasks the worker ended since its last take.</param>
-    /// <param name="item">The attempt taken.</param>
-    /// <param name="worker">The worker; it must hold nothing ahead (see <see cref="WorkerState.ClaimAhead"/>).</param>
-    /// <param name="ahead">How many further attempts to take ahead, at most <see cref="WorkerState.MaxAhead"/>.</param>
-    public Take TryAddAndTake(List<WorkItem> released, int finished, out WorkItem item, WorkerState worker, int ahead)
-    {
-        if (released.Count == 0 && finished == 0 && ahead == 0)
+        released.Clear();
+        if (completed)
         {
-            return TryTake(out item);
+            AfterComplete(wake);
+        }
+        else if (arm)
+        {
+            ArmStallCheck();
         }
 
-        Take take;
-        bool arm;
-        int wake = 0;
-        bool completed = false;
-        lock (_gate)
-        {
-            take = AddAndTakeLocked(released, finished, out item, ref wake, ref completed);
-            if (take == Take.Taken && ahead > 0)
-            {
-                // Thieves take from Ahead only under this lock, so the refill is seen whole.
-                worker.AheadCount = TakeMoreLocked(worker.Ahead.AsSpan(0, ahead));
-                Volatile.Write(ref worker.AheadNext, 0);
-            }
-
-            arm = ShouldArmLocked();
-        }
-
-        AfterAddAndTake(released, completed, wake, arm);
         return take;
     }
 
@@ -316,30 +301,6 @@ internal sealed class ReadyQueue
         }
 
         return TakeLocked(out item);
-    }
-
-    private int TakeMoreLocked(Span<WorkItem> more)
-    {
-        int count = 0;
-        while (count < more.Length && _count > 0)
-        {
-            TakeLocked(out more[count++]);
-        }
-
-        return count;
-    }
-
-    private void AfterAddAndTake(List<WorkItem> released, bool completed, int wake, bool arm)
-    {
-        released.Clear();
-        if (completed)
-        {
-            AfterComplete(wake);
-        }
-        else if (arm)
-        {
-            ArmStallCheck();
-        }
     }
 
     private Take TakeLocked(out WorkItem item)
@@ -441,7 +402,7 @@ internal sealed class ReadyQueue
         }
     }
 
-    /// <summary>Gives back the attempts a worker took ahead (<see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem, Span{WorkItem}, out int)"/>)
+    /// <summary>Gives back the attempts a worker took ahead (<see cref="TryAddAndTake(List{WorkItem}, int, out WorkItem, WorkerState?, int)"/>)
     /// or released and has not started, with the count of tasks it ended, and wakes parked workers for them: called by
     /// a worker whose attempt went asynchronous, which ties it to that attempt.</summary>
     /// <param name="released">Attempts the worker's attempts made ready; emptied.</param>
@@ -494,29 +455,6 @@ internal sealed class ReadyQueue
 
     /// <summary>The order of two attempts: lower starts first.</summary>
     public long OrderOf(WorkItem item) => Key(item);
-
-    /// <summary>Wakes as many parked workers as there are attempts waiting: called by a worker whose attempt went
-    /// asynchronous, which ties that worker to it.</summary>
-    public void WakeForWaiting()
-    {
-        // Unlocked reads may miss an attempt being added at this instant; its adder arms the stall check, which wakes.
-        if (Volatile.Read(ref _parked) == 0 || Volatile.Read(ref _count) == 0)
-        {
-            return;
-        }
-
-        int wake;
-        lock (_gate)
-        {
-            wake = Math.Min(_parked, _count);
-            _parked -= wake;
-        }
-
-        for (int i = 0; i < wake; i++)
-        {
-            _wakeUps.Writer.TryWrite(true);
-        }
-    }
 
     private bool ShouldArmLocked()
     {

@@ -374,23 +374,8 @@ public class RepositoryRunTests
                 agent_count: 2
                 instructions: x
             """);
-        await using AgentEngine engine = new ParallelAgentsBuilder()
-            .UseRepository(repo.Path)
-            .UseWorktreeIsolation()
-            .WithMaxParallelAgents(2)
-            .WithReportsDirectory(null)
-            .UseAgent(async (context, ct) =>
-            {
-                await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
-                if (context.Lane == 0)
-                {
-                    // The slow lane: it waits until the engine stops it, which it does once lane 1 has won.
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-
-                return AgentOutcome.Success($"lane {context.Lane}");
-            })
-            .Build();
+        // The slow lane 0 waits until the engine stops it, which it does once lane 1 has won.
+        await using AgentEngine engine = RaceEngine(repo, waitingLane: 0);
 
         RunResult result = await engine.RunAsync(plan, TestContext.Current.CancellationToken);
 
@@ -423,23 +408,8 @@ public class RepositoryRunTests
                 dependencies: [race]
                 instructions: y
             """);
-        await using AgentEngine engine = new ParallelAgentsBuilder()
-            .UseRepository(repo.Path)
-            .UseWorktreeIsolation()
-            .WithMaxParallelAgents(2)
-            .WithReportsDirectory(null)
-            .UseAgent(async (context, ct) =>
-            {
-                await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
-                if (context.Lane == 1)
-                {
-                    // Stopped by lane 0's success; it ends after lane 0's merge has failed.
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-
-                return AgentOutcome.Success($"lane {context.Lane}");
-            })
-            .Build();
+        // Lane 1 is stopped by lane 0's success; it ends after lane 0's merge has failed.
+        await using AgentEngine engine = RaceEngine(repo, waitingLane: 1);
 
         RunResult result = await engine.RunAsync(plan, TestContext.Current.CancellationToken);
 
@@ -451,4 +421,23 @@ public class RepositoryRunTests
         Assert.DoesNotContain("lane0.txt", repo.Git("ls-tree", "--name-only", "main"), StringComparison.Ordinal);
         repo.AssertFsckClean();
     }
+
+    /// <summary>An engine on <paramref name="repo"/> whose agent writes <c>lane{n}.txt</c> and succeeds, except that
+    /// <paramref name="waitingLane"/> then waits until the engine stops it.</summary>
+    private static AgentEngine RaceEngine(GitRepository repo, int waitingLane) => new ParallelAgentsBuilder()
+        .UseRepository(repo.Path)
+        .UseWorktreeIsolation()
+        .WithMaxParallelAgents(2)
+        .WithReportsDirectory(null)
+        .UseAgent(async (context, ct) =>
+        {
+            await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
+            if (context.Lane == waitingLane)
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            return AgentOutcome.Success($"lane {context.Lane}");
+        })
+        .Build();
 }

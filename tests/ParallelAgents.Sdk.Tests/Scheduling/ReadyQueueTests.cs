@@ -103,7 +103,7 @@ public class ReadyQueueTests
         Assert.Equal(2, taken.TaskIndex);
         Assert.False(parked.IsCompleted);
 
-        queue.WakeForWaiting();
+        queue.Return([], [], finished: 0);
         await parked;
         Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem left));
         Assert.Equal(0, left.TaskIndex);
@@ -183,16 +183,37 @@ public class ReadyQueueTests
     public void TryAddAndTake_WithRoomAhead_TakesTheNextBestAttemptsInOrder()
     {
         var queue = new ReadyQueue([4, 3, 2, 1, 0], capacity: 4);
+        var worker = new WorkerState();
+        queue.SetWorkers([worker]);
         List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(1, 0, 1, null), new WorkItem(2, 0, 1, null), new WorkItem(3, 0, 1, null)];
-        var ahead = new WorkItem[2];
 
-        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out WorkItem taken, ahead, out int count));
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out WorkItem taken, worker, ahead: 2));
 
         Assert.Equal(3, taken.TaskIndex);
-        Assert.Equal(2, count);
-        Assert.Equal([2, 1], ahead.Select(a => a.TaskIndex));
+        Assert.Equal([2, 1], worker.ClaimAhead().ToArray().Select(a => a.TaskIndex));
         Assert.Equal(1, queue.Count);
         Assert.Empty(released);
+    }
+
+    [Fact]
+    public void TryTake_QueueEmptyWhileAnotherWorkerHoldsAttemptsAhead_TakesThemBack()
+    {
+        var queue = new ReadyQueue([4, 3, 2, 1, 0], capacity: 4, stallCheckPeriod: Timeout.InfiniteTimeSpan);
+        var holder = new WorkerState();
+        queue.SetWorkers([holder, new WorkerState()]);
+        List<WorkItem> released = [new WorkItem(0, 0, 1, null), new WorkItem(1, 0, 1, null), new WorkItem(2, 0, 1, null)];
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryAddAndTake(released, 0, out _, holder, ahead: 2));
+        Assert.Equal(0, queue.Count);
+
+        // The holder is stuck in its attempt; another worker finds the queue empty and takes its attempts back, best first.
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem stolen));
+        Assert.Equal(1, stolen.TaskIndex);
+        Assert.Equal(ReadyQueue.Take.Taken, queue.TryTake(out WorkItem next));
+        Assert.Equal(0, next.TaskIndex);
+
+        // The holder then finds nothing left to run of what it took.
+        Assert.False(holder.TryNextLocal(queue, out _));
+        Assert.True(holder.ClaimAhead().IsEmpty);
     }
 
     [Fact]
