@@ -37,7 +37,8 @@ internal static class ContainerCommandRunner
     /// before the command start with <c>_pa_</c>: one the environment also has is exported, and the command would see it.</summary>
     private const string Wrapper =
         "_pa_c=$1; shift; for _pa_n in \"$@\"; do unset \"$_pa_n\" 2>/dev/null; done; _pa_s=$$; echo \"pid $$\" >&2; " +
-        "\"$0\" -c \"$_pa_c\" 2>&1; r=$?; " + KillSessionFunction + "; echo \"exit $r\" >&2; exit $r";
+        // The command is the first the kernel kills for memory, before the container's own processes (as on the server).
+        "{ echo 1000 > /proc/self/oom_score_adj; } 2>/dev/null; \"$0\" -c \"$_pa_c\" 2>&1; r=$?; " + KillSessionFunction + "; echo \"exit $r\" >&2; exit $r";
 
     /// <summary>Kills every process of session <c>$1</c>.</summary>
     internal const string Killer = "_pa_s=$1; " + KillSessionFunction;

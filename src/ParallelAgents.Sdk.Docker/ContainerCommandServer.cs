@@ -65,7 +65,9 @@ internal sealed class ContainerCommandServer : IAsyncDisposable
         // cat (unbuffered) between the command and the encoder: killing cat when a process that left the session
         // holds the output ends the encoder normally, with what it buffered written out.
         "$_pa_e < \"$_pa_q.od\" & _pa_o=$!; cat < \"$_pa_q\" > \"$_pa_q.od\" & _pa_x=$!; " +
-        "( cd \"$_pa_w\" || exit 126; exec setsid env \"$@\" ) > \"$_pa_q\" 2>&1 < /dev/null & _pa_s=$!; " +
+        // The command is the first the kernel kills for memory (oom_score_adj 1000, which any process may raise): an
+        // allocation past the container's limit kills it, not this server.
+        "( cd \"$_pa_w\" || exit 126; { echo 1000 > /proc/self/oom_score_adj; } 2>/dev/null; exec setsid env \"$@\" ) > \"$_pa_q\" 2>&1 < /dev/null & _pa_s=$!; " +
         "echo \"p $_pa_c $_pa_s $_pa_x\" >&3; " +
         "wait $_pa_s; _pa_r=$?; " +
         // What the command left in its session is killed, as the exec path does (and with the same rounds): a round may

@@ -161,10 +161,15 @@ public sealed class ContainerIsolationProviderTests : IDisposable
         CommandResult hog = await workspace.ExecuteAsync(new CommandRequest { Command = "head -c 268435456 /dev/zero | tail > /dev/null" }, Ct);
         CommandResult after = await workspace.ExecuteAsync(new CommandRequest { Command = "echo still here" }, Ct);
 
+        // Commands are the kernel's first choice when memory runs out, before the container's own processes (a killed
+        // command server ends the command it runs with an unknown exit code).
+        CommandResult adjustment = await workspace.ExecuteAsync(new CommandRequest { Command = "cat /proc/self/oom_score_adj" }, Ct);
+
         Assert.Equal(137, hog.ExitCode);
         Assert.False(hog.TimedOut);
         Assert.True(after.Succeeded, after.Output);
         Assert.Equal("still here\n", after.Output);
+        Assert.Equal("1000\n", adjustment.Output);
         Assert.Equal("true\n", DockerTestEngine.Docker("inspect", "--format", "{{.State.Running}}", ((ContainerWorkspace)workspace).ContainerId));
     }
 
