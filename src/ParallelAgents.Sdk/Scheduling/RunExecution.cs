@@ -738,7 +738,7 @@ internal sealed partial class RunExecution : IAttemptSource
         if (winner)
         {
             // Before counting this lane out: the stopped lanes end as cancelled, and the last to end fails the task for this.
-            Volatile.Write(ref runtime.WinnerError, error);
+            runtime.WinnerError = error;
         }
 
         if (Interlocked.Decrement(ref runtime.ActiveLanes) > 0)
@@ -795,7 +795,7 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         // The lane that won stopped this one and then failed (its merge did): the task failed.
-        if (!_runToken.IsCancellationRequested && Volatile.Read(ref runtime.WinnerError) is { } failure)
+        if (!_runToken.IsCancellationRequested && runtime.WinnerError is { } failure)
         {
             DateTimeOffset failedAt = _time.GetUtcNow();
             if (runtime.TryFinalize(TaskState.Failed, failure, null, failedAt))

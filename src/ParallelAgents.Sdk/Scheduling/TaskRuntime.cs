@@ -43,8 +43,7 @@ internal sealed class TaskRuntime
         // Only a task raced by several agents needs a way to stop the losers.
         if (traits.Lanes > 1)
         {
-            Siblings = new CancellationTokenSource();
-            _otherLanes = new LaneControl[traits.Lanes - 1];
+            _lanes = new MultiLane(traits.Lanes);
         }
     }
 
@@ -65,34 +64,49 @@ internal sealed class TaskRuntime
     public int ActiveLanes;
 
     /// <summary>Why the lane that succeeded first, and so stopped the others, then failed (its merge did): the task
-    /// failed for that, whichever lane ends last. Written before that lane counts itself out of <see cref="ActiveLanes"/>.</summary>
-    public string? WinnerError;
+    /// failed for that, whichever lane ends last. Set before that lane counts itself out of <see cref="ActiveLanes"/>;
+    /// only a task raced by several agents has one.</summary>
+    public string? WinnerError
+    {
+        get => _lanes is null ? null : Volatile.Read(ref _lanes.WinnerError);
+        set => Volatile.Write(ref _lanes!.WinnerError, value);
+    }
 
-    public CancellationTokenSource? Siblings { get; }
+    public CancellationTokenSource? Siblings => _lanes?.Siblings;
 
     // The running attempt's own cancellation and a pending restart or cancel request, per lane: lane 0 in fields, the
     // others (a task raced by several agents) in arrays made only for such a task.
     private CancellationTokenSource? _control;
     private TaskControlRequest? _request;
-    private readonly LaneControl[]? _otherLanes;
+    private readonly MultiLane? _lanes;
 
     /// <summary>The cancellation of the lane's running attempt, or <see langword="null"/> between attempts.</summary>
-    public ref CancellationTokenSource? ControlOf(int lane) => ref lane == 0 ? ref _control : ref _otherLanes![lane - 1].Control;
+    public ref CancellationTokenSource? ControlOf(int lane) => ref lane == 0 ? ref _control : ref _lanes!.Others[lane - 1].Control;
 
     /// <summary>A restart or cancel waiting for the lane's running attempt to end.</summary>
-    public ref TaskControlRequest? RequestOf(int lane) => ref lane == 0 ? ref _request : ref _otherLanes![lane - 1].Request;
+    public ref TaskControlRequest? RequestOf(int lane) => ref lane == 0 ? ref _request : ref _lanes!.Others[lane - 1].Request;
 
     /// <summary>Cancels every running attempt of the task.</summary>
     public void CancelControls()
     {
         Volatile.Read(ref _control)?.Cancel();
-        if (_otherLanes is not null)
+        if (_lanes is not null)
         {
-            for (int i = 0; i < _otherLanes.Length; i++)
+            for (int i = 0; i < _lanes.Others.Length; i++)
             {
-                Volatile.Read(ref _otherLanes[i].Control)?.Cancel();
+                Volatile.Read(ref _lanes.Others[i].Control)?.Cancel();
             }
         }
+    }
+
+    /// <summary>What only a task raced by several agents needs: a way to stop the losers, the other lanes' controls,
+    /// and the winner's failure. One object, so that a single-agent task (the usual one) carries one empty field.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Siblings has no timer and no links, so it holds nothing to dispose; lanes may still cancel it after the run.")]
+    private sealed class MultiLane(int lanes)
+    {
+        public readonly CancellationTokenSource Siblings = new();
+        public readonly LaneControl[] Others = new LaneControl[lanes - 1];
+        public string? WinnerError;
     }
 
     private struct LaneControl
