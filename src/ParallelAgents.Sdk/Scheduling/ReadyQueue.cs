@@ -155,16 +155,11 @@ internal sealed class ReadyQueue
     /// <summary>Counts tasks that ended; the last one completes the queue (see <see cref="Complete"/>).</summary>
     public void TaskFinished(int count = 1)
     {
-        int wake = 0;
-        bool completed = false;
+        int wake;
+        bool completed;
         lock (_gate)
         {
-            _unfinished -= count;
-            if (_unfinished == 0)
-            {
-                wake = CompleteLocked();
-                completed = true;
-            }
+            completed = AddAndCountLocked([], [], count, out wake);
         }
 
         if (completed)
@@ -247,11 +242,12 @@ internal sealed class ReadyQueue
 
         Take take;
         bool arm;
-        int wake = 0;
-        bool completed = false;
+        int wake;
+        bool completed;
         lock (_gate)
         {
-            take = AddAndTakeLocked(released, finished, out item, ref wake, ref completed);
+            completed = AddAndCountLocked(released, [], finished, out wake);
+            take = TakeLocked(out item);
             if (take == Take.Taken && worker is not null && ahead > 0)
             {
                 // Thieves take from Ahead only under this lock, so the refill is seen whole.
@@ -283,7 +279,13 @@ internal sealed class ReadyQueue
         return take;
     }
 
-    private Take AddAndTakeLocked(List<WorkItem> released, int finished, out WorkItem item, ref int wake, ref bool completed)
+    /// <summary>Adds attempts (refused after <see cref="Complete"/>) and counts tasks that ended.</summary>
+    /// <param name="released">Attempts to add.</param>
+    /// <param name="ahead">More attempts to add.</param>
+    /// <param name="finished">How many tasks ended.</param>
+    /// <param name="wake">When the count completed the queue, how many parked workers to wake after the lock.</param>
+    /// <returns>Whether the last unfinished task was counted, which completed the queue.</returns>
+    private bool AddAndCountLocked(List<WorkItem> released, ReadOnlySpan<WorkItem> ahead, int finished, out int wake)
     {
         if (!_completed)
         {
@@ -291,16 +293,17 @@ internal sealed class ReadyQueue
             {
                 AddLocked(added);
             }
+
+            foreach (WorkItem added in ahead)
+            {
+                AddLocked(added);
+            }
         }
 
         _unfinished -= finished;
-        if (_unfinished == 0 && finished != 0)
-        {
-            wake = CompleteLocked();
-            completed = true;
-        }
-
-        return TakeLocked(out item);
+        bool completed = _unfinished == 0 && finished != 0;
+        wake = completed ? CompleteLocked() : 0;
+        return completed;
     }
 
     private Take TakeLocked(out WorkItem item)
@@ -410,30 +413,12 @@ internal sealed class ReadyQueue
     /// <param name="finished">How many tasks the worker ended since its last take.</param>
     public void Return(List<WorkItem> released, ReadOnlySpan<WorkItem> ahead, int finished)
     {
-        int wake = 0;
-        bool completed = false;
+        int wake;
+        bool completed;
         lock (_gate)
         {
-            if (!_completed)
-            {
-                foreach (WorkItem added in released)
-                {
-                    AddLocked(added);
-                }
-
-                foreach (WorkItem added in ahead)
-                {
-                    AddLocked(added);
-                }
-            }
-
-            _unfinished -= finished;
-            if (_unfinished == 0 && finished != 0)
-            {
-                wake = CompleteLocked();
-                completed = true;
-            }
-            else
+            completed = AddAndCountLocked(released, ahead, finished, out wake);
+            if (!completed)
             {
                 wake = Math.Min(_parked, _count);
                 _parked -= wake;

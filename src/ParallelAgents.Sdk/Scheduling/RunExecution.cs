@@ -242,8 +242,8 @@ internal sealed partial class RunExecution : IAttemptSource
                     // what the worker holds goes back to the queue and the attempts waiting there wake parked workers.
                     // The attempt writes what it releases and ends into the worker's Released and Finished, from
                     // whatever thread it ends on; the loop keeps its own in Held and HeldFinished, so that it can
-                    // give them back while an attempt that went asynchronous may be writing.
-                    worker.Hold();
+                    // give them back while an attempt that went asynchronous may be writing. (Released is empty here:
+                    // every way into this case passed a Hold after the worker's last attempt.)
                     try
                     {
                         Task? rest = StartAttempt(item, worker, runToken);
