@@ -17,6 +17,19 @@ internal sealed class PlanGraph
 
         Dependencies = dependencies;
         Dependents = dependents;
+        ReleaseStarts = new int[tasks.Count + 1];
+        ReleaseList = new int[dependents.Sum(d => d.Length)];
+        int at = 0;
+        for (int i = 0; i < dependents.Length; i++)
+        {
+            ReleaseStarts[i] = at;
+            foreach (int dependent in dependents[i])
+            {
+                ReleaseList[at++] = DependencyCounts[dependent] == 1 ? ~dependent : dependent;
+            }
+        }
+
+        ReleaseStarts[tasks.Count] = at;
         RemainingPath = remainingPath;
         TopologicalOrder = topologicalOrder;
     }
@@ -26,6 +39,17 @@ internal sealed class PlanGraph
 
     /// <summary>For each task, the indices of the tasks that depend on it.</summary>
     public int[][] Dependents { get; }
+
+    /// <summary>Every task's dependents, side by side in one array: task <c>i</c>'s are from <see cref="ReleaseStarts"/>[i]
+    /// to <see cref="ReleaseStarts"/>[i + 1]. A dependent that depends on nothing else is stored as its index's
+    /// complement (<c>~index</c>, negative): the task that releases it is the only one that ever counts it down, so it
+    /// is ready without an interlocked countdown.</summary>
+    /// <remarks>What a task that succeeded reads to release its dependents: one array instead of one per task (one
+    /// cache miss less per task in a run of thousands).</remarks>
+    public int[] ReleaseList { get; }
+
+    /// <summary>Where each task's dependents start in <see cref="ReleaseList"/>; one more entry than tasks.</summary>
+    public int[] ReleaseStarts { get; }
 
     /// <summary>For each task, the longest path from its start to the end of the plan, weighted by estimated hours.</summary>
     public double[] RemainingPath { get; }

@@ -39,7 +39,8 @@ internal sealed partial class RunExecution : IAttemptSource
     // For each task, its dependencies not yet succeeded, decremented atomically; the task is ready at zero. An array
     // beside the tasks rather than a field of each: a task that ends touches only this for each dependent.
     private readonly int[] _pending;
-    private readonly int[][] _dependents;
+    private readonly int[] _releaseList;
+    private readonly int[] _releaseStarts;
     private readonly TaskTraits[] _traits;
 
     // The run's one wall-clock reading; attempt times are derived from it and the monotonic clock (see WallClockAt).
@@ -87,7 +88,8 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         _pending = (int[])plan.Graph.DependencyCounts.Clone();
-        _dependents = plan.Graph.Dependents;
+        _releaseList = plan.Graph.ReleaseList;
+        _releaseStarts = plan.Graph.ReleaseStarts;
         TaskTraits[] traits = _traits = plan.Graph.Traits;
         for (int i = 0; i < _tasks.Length; i++)
         {
@@ -701,6 +703,16 @@ internal sealed partial class RunExecution : IAttemptSource
         }
     }
 
+    /// <summary>A dependent whose dependencies have all succeeded: its attempts go to the worker, which runs them or
+    /// gives them to the queue with its next take.</summary>
+    private void Release(int dependent, WorkerState worker)
+    {
+        // The task's state was made at the start of the run and is touched next by the attempt that starts it, likely
+        // soon and on this worker: fetched now, its first read there does not wait for memory.
+        CacheHint.Prefetch(_tasks[dependent]);
+        Enqueue(dependent, worker.Released);
+    }
+
     private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, WorkerState worker)
     {
         if (!runtime.TryFinalize(TaskState.Succeeded, null, summary, now))
@@ -716,11 +728,19 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
-        foreach (int dependent in _dependents[runtime.Index])
+        // A dependent with no other dependency (stored complemented) is ready now; the others when their countdown of
+        // unfinished dependencies reaches zero, counted down by whichever workers end them.
+        int[] releases = _releaseList;
+        for (int r = _releaseStarts[runtime.Index], end = _releaseStarts[runtime.Index + 1]; r < end; r++)
         {
-            if (Interlocked.Decrement(ref _pending[dependent]) == 0)
+            int dependent = releases[r];
+            if (dependent < 0)
             {
-                Enqueue(dependent, worker.Released);
+                Release(~dependent, worker);
+            }
+            else if (Interlocked.Decrement(ref _pending[dependent]) == 0)
+            {
+                Release(dependent, worker);
             }
         }
 
