@@ -33,9 +33,11 @@ internal sealed class RunTracker
         IReadOnlyList<AgentTask> tasks = plan.Tasks;
         int total = tasks.Count;
         // Lane i of task t is at _offsets[t] + i; with one agent per task (the usual plan) that is t, with no table.
-        for (int t = 0; t < tasks.Count; t++)
+        // Read from the plan's graph, side by side, not from each task object.
+        TaskTraits[] traits = plan.Graph.Traits;
+        for (int t = 0; t < traits.Length; t++)
         {
-            if (tasks[t].AgentCount != 1)
+            if (traits[t].Lanes != 1)
             {
                 _offsets = new int[tasks.Count + 1];
                 total = 0;

@@ -893,6 +893,12 @@ internal sealed partial class RunExecution : IAttemptSource
     private int FinalizeLeftovers(bool wasCancelled)
     {
         int stillRunning = 0;
+        if (_ready.Unfinished == 0)
+        {
+            // Every task was counted as ended: nothing is left, and a run of thousands need not read every task's state.
+            return stillRunning;
+        }
+
         foreach (TaskRuntime runtime in _tasks)
         {
             if (runtime.IsFinal)
