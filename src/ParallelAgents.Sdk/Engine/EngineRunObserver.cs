@@ -6,6 +6,9 @@ namespace ParallelAgents.Sdk;
 /// dispatch benchmark's time went to observer dispatch and telemetry's checks).</remarks>
 internal sealed class EngineRunObserver(StatusObserver live, TelemetryObserver telemetry, RunObserver? others) : RunObserver
 {
+    /// <summary>Whether observers other than the engine's own are called.</summary>
+    public bool HasOthers => others is not null;
+
     public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at)
     {
         live.RunStarted(runId, plan, at);

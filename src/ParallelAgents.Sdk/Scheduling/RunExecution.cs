@@ -50,6 +50,10 @@ internal sealed partial class RunExecution : IAttemptSource
     // TimeSpan ticks per TimeProvider timestamp tick, as TimeProvider.GetElapsedTime computes it on every call.
     private readonly double _tickFactor;
 
+    // Whether an attempt may start at its worker's last clock reading (see WorkerState.LastReading): only when nothing
+    // of the host's (a logger, an observer) runs between an attempt's end and the next one's start.
+    private readonly bool _reuseReadings;
+
     public RunExecution(
         string runId,
         TaskPlan plan,
@@ -77,6 +81,7 @@ internal sealed partial class RunExecution : IAttemptSource
         _tickFactor = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         _logger = logger;
         _logs = logger is not Microsoft.Extensions.Logging.Abstractions.NullLogger;
+        _reuseReadings = !_logs && observer is null or EngineRunObserver { HasOthers: false };
         _events = events;
         _tasks = new TaskRuntime[plan.Tasks.Count];
         _journal = journal;
@@ -234,6 +239,7 @@ internal sealed partial class RunExecution : IAttemptSource
     {
         WorkItem item = default;
         ReadyQueue.Take take = startParked ? ReadyQueue.Take.Parked : _ready.TryTake(out item);
+        item = item with { ReadyAt = worker.Readings };
         while (true)
         {
             switch (take)
@@ -259,6 +265,9 @@ internal sealed partial class RunExecution : IAttemptSource
                             }
 
                             await rest.ConfigureAwait(false);
+
+                            // The attempt's end was read before the wait for this worker's flow to resume.
+                            worker.ReadingIsRecent = false;
                         }
                     }
                     catch
@@ -282,16 +291,23 @@ internal sealed partial class RunExecution : IAttemptSource
                     // Attempts still held (a long attempt brought the worker back early) go back with the released.
                     foreach (WorkItem ahead in worker.ClaimAhead())
                     {
-                        worker.Held.Add(ahead);
+                        worker.Held.Add(ahead with { ReadyAt = worker.TakenAt });
                     }
 
+                    // The best held attempt, when the queue has none better, comes straight back: it stays the worker's
+                    // since it became so (see WorkerState.LastReading); any other became the worker's at this take.
+                    bool held = worker.TryBestHeld(_ready, out WorkItem best);
                     take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker, worker.Want - 1);
+                    worker.TakenAt = worker.Readings;
+                    item = item with { ReadyAt = held && best.IsSameAttempt(item) ? best.ReadyAt : worker.Readings };
                     worker.LocalRun = 0;
                     worker.HeldFinished = 0;
                     break;
                 case ReadyQueue.Take.Parked:
                     await _ready.WaitAsync().ConfigureAwait(false);
                     take = _ready.TryTake(out item);
+                    worker.ReadingIsRecent = false;
+                    item = item with { ReadyAt = worker.Readings };
                     break;
                 default:
                     return;
@@ -319,6 +335,7 @@ internal sealed partial class RunExecution : IAttemptSource
         AgentTask task = runtime.Task;
         runtime.SetState(TaskState.Running);
         long startedTimestamp = _time.GetTimestamp();
+        worker.Read(startedTimestamp);
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
 
@@ -417,9 +434,19 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         runtime.SetState(TaskState.Running);
-        // Read now, not taken from the end of this worker's last attempt: a dependency that another worker ended may have
-        // read its end after that, and a task never starts before its dependencies end.
-        long startedTimestamp = _time.GetTimestamp();
+        // A task never starts before its dependencies end: the worker's last reading serves only when it was taken after
+        // the attempt became the worker's (see WorkerState.LastReading); otherwise the clock is read now.
+        long startedTimestamp;
+        if (_reuseReadings && worker.CanStartAtLastReading(item))
+        {
+            startedTimestamp = worker.LastReading;
+        }
+        else
+        {
+            startedTimestamp = _time.GetTimestamp();
+            worker.Read(startedTimestamp);
+        }
+
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
         runtime.MarkStarted(startedAt);
         // Guarded here, not only inside: the task's id is read before the call, and reading the task is a cache miss a
@@ -527,6 +554,7 @@ internal sealed partial class RunExecution : IAttemptSource
 
         // Attempt times come from the monotonic clock, which is cheaper than the wall clock and cannot jump backwards.
         long endedTimestamp = _time.GetTimestamp();
+        worker.Read(endedTimestamp);
         TimeSpan duration = Elapsed(startedTimestamp, endedTimestamp);
         worker.LastWasShort = duration < WorkerState.ShortAttempt;
         DateTimeOffset endedAt = startedAt + duration;
@@ -670,7 +698,8 @@ internal sealed partial class RunExecution : IAttemptSource
     /// <param name="index">The task that became ready.</param>
     /// <param name="released">Where a worker collects the attempts it released, or <see langword="null"/> to add them
     /// to the ready queue now.</param>
-    private void Enqueue(int index, List<WorkItem>? released = null)
+    /// <param name="readyAt">For <paramref name="released"/>, the attempts' <see cref="WorkItem.ReadyAt"/>.</param>
+    private void Enqueue(int index, List<WorkItem>? released = null, int readyAt = 0)
     {
         // The task's state is not read or written here, only by the worker that takes its attempt: a task that ends
         // often makes one ready that another worker runs, and the line it would write there is that worker's next
@@ -691,7 +720,7 @@ internal sealed partial class RunExecution : IAttemptSource
         for (int lane = 0; lane < lanes; lane++)
         {
             // Fails only when the run was cancelled; the leftovers are then finalized as cancelled.
-            var item = new WorkItem(index, lane, attempt, null);
+            var item = new WorkItem(index, lane, attempt, null) { ReadyAt = readyAt };
             if (released is null)
             {
                 _ready.TryAdd(item);
@@ -705,12 +734,15 @@ internal sealed partial class RunExecution : IAttemptSource
 
     /// <summary>A dependent whose dependencies have all succeeded: its attempts go to the worker, which runs them or
     /// gives them to the queue with its next take.</summary>
-    private void Release(int dependent, WorkerState worker)
+    /// <param name="dependent">The task.</param>
+    /// <param name="worker">The worker that ended its last dependency.</param>
+    /// <param name="readyAt">Its attempts' <see cref="WorkItem.ReadyAt"/>.</param>
+    private void Release(int dependent, WorkerState worker, int readyAt)
     {
         // The task's state was made at the start of the run and is touched next by the attempt that starts it, likely
         // soon and on this worker: fetched now, its first read there does not wait for memory.
         CacheHint.Prefetch(_tasks[dependent]);
-        Enqueue(dependent, worker.Released);
+        Enqueue(dependent, worker.Released, readyAt);
     }
 
     private void TaskSucceeded(TaskRuntime runtime, WorkItem item, string? summary, DateTimeOffset now, WorkerState worker)
@@ -736,11 +768,13 @@ internal sealed partial class RunExecution : IAttemptSource
             int dependent = releases[r];
             if (dependent < 0)
             {
-                Release(~dependent, worker);
+                // Its only dependency is the task that just ended: it may start at that end, the worker's last reading.
+                Release(~dependent, worker, worker.Readings - 1);
             }
             else if (Interlocked.Decrement(ref _pending[dependent]) == 0)
             {
-                Release(dependent, worker);
+                // Another dependency may have ended on another worker after this one's end was read: a later reading.
+                Release(dependent, worker, worker.Readings);
             }
         }
 

@@ -36,6 +36,41 @@ internal sealed class WorkerState
         Finished = 0;
     }
 
+    /// <summary>The worker's latest clock reading, at the start or the end of one of its attempts.</summary>
+    /// <remarks>
+    /// <para>An attempt's start needs a reading at or after the end of each of its dependencies, which were read before
+    /// they made it ready. A reading the worker took after the attempt became its to run (<see cref="WorkItem.ReadyAt"/>
+    /// below <see cref="Readings"/>) is one: the end of the attempt before serves as the next one's start, and the clock
+    /// is read once per attempt instead of twice. Attempts the worker took from the queue become its at the take; those
+    /// its attempts released, at the release, or one reading earlier for a task whose only dependency is the one that
+    /// ended (its start may equal that end).</para>
+    /// <para>Only while the reading is recent: <see cref="ReadingIsRecent"/> is cleared when the worker waited (an
+    /// attempt that went asynchronous), and the engine reuses readings only when nothing of the host's (a logger, an
+    /// observer) runs between an attempt's end and the next start, so that the reused reading is older than the true
+    /// start by the engine's own bookkeeping, well under a microsecond.</para>
+    /// </remarks>
+    public long LastReading;
+
+    /// <summary>How many clock readings the worker has taken (wrapping; compared by difference).</summary>
+    public int Readings;
+
+    /// <summary>Whether <see cref="LastReading"/> was taken on the worker's current flow, without a wait since.</summary>
+    public bool ReadingIsRecent;
+
+    /// <summary><see cref="Readings"/> at the worker's last take from the queue: the attempts it took ahead became its then.</summary>
+    public int TakenAt;
+
+    /// <summary>Records a clock reading.</summary>
+    public void Read(long timestamp)
+    {
+        LastReading = timestamp;
+        Readings++;
+        ReadingIsRecent = true;
+    }
+
+    /// <summary>Whether the attempt may start at <see cref="LastReading"/>.</summary>
+    public bool CanStartAtLastReading(in WorkItem item) => ReadingIsRecent && item.ReadyAt - Readings < 0;
+
     /// <summary>The control source of the worker's last attempt, when nothing cancelled it and no controller reached for
     /// it: its next attempt uses it instead of making one (see <see cref="RunExecution"/>'s EndControl).</summary>
     public CancellationTokenSource? Control;
@@ -101,7 +136,7 @@ internal sealed class WorkerState
             return false;
         }
 
-        item = Ahead[next];
+        item = Ahead[next] with { ReadyAt = TakenAt };
         long best = order.OrderOf(item);
         int released = -1;
         for (int i = 0; i < Held.Count; i++)
@@ -129,6 +164,24 @@ internal sealed class WorkerState
 
         LocalRun++;
         return true;
+    }
+
+    /// <summary>The best of <see cref="Held"/> in the queue's order, if it holds any.</summary>
+    public bool TryBestHeld(ReadyQueue order, out WorkItem best)
+    {
+        best = default;
+        long key = long.MaxValue;
+        foreach (WorkItem held in Held)
+        {
+            long heldKey = order.OrderOf(held);
+            if (heldKey < key)
+            {
+                key = heldKey;
+                best = held;
+            }
+        }
+
+        return key != long.MaxValue;
     }
 
     /// <summary>Takes the reusable control source, if there is one.</summary>

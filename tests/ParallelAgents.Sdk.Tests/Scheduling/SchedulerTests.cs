@@ -197,7 +197,7 @@ public class SchedulerTests
             return ValueTask.FromResult(AgentOutcome.Success());
         }, maxParallelAgents: 2);
 
-        for (int run = 0; run < 20; run++)
+        for (int run = 0; run < 40; run++)
         {
             awaitedStarted.Reset();
             RunResult result = await engine.RunAsync(Of([.. tasks]), Ct);
@@ -236,6 +236,122 @@ public class SchedulerTests
         Assert.True(result.Succeeded);
         Assert.InRange(highest, 1, limit);
         Assert.All(result.Tasks, t => Assert.Equal(t.TaskId, t.Summary));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task RunAsync_ShortSynchronousAgents_EveryTaskStartsAtOrAfterEachDependencyEnded(int limit)
+    {
+        // A worker reads the clock once per short synchronous attempt where it can: the next attempt starts at the last
+        // one's end when that reading came after it became ready. A task released by a dependency that ended on this
+        // worker may have another that ended on the other worker later, and must not start at the earlier reading.
+        // Many tasks with several dependencies, workers racing, and a clock that now and then is slow to return its
+        // reading (which widens the gap between an end's reading and the release of its dependents) make that happen
+        // if the rule is wrong.
+        TaskPlan plan = RandomDag(3000, seed: 5, window: 8);
+        await using AgentEngine engine = EngineFactory.Create(
+            static (context, _) => ValueTask.FromResult(AgentOutcome.Success()), maxParallelAgents: limit, timeProvider: new SlowToReadClock());
+        for (int run = 0; run < 40; run++)
+        {
+            RunResult result = await engine.RunAsync(plan, Ct);
+
+            Assert.True(result.Succeeded);
+            for (int i = 0; i < plan.Tasks.Count; i++)
+            {
+                TaskResult task = result.Tasks[i];
+                AttemptResult attempt = Assert.Single(task.Attempts);
+                Assert.Equal(task.StartedAt, attempt.StartedAt);
+                Assert.True(attempt.Duration >= TimeSpan.Zero && task.CompletedAt >= task.StartedAt, $"{task.TaskId}: {task.StartedAt:O} to {task.CompletedAt:O}");
+                foreach (string dependency in plan.Tasks[i].Dependencies)
+                {
+                    TaskResult ended = result.Tasks[plan.IndexOf(dependency)];
+                    Assert.True(ended.CompletedAt <= task.StartedAt,
+                        $"run {run}: {task.TaskId} started at {task.StartedAt:O}, before {dependency} ended at {ended.CompletedAt:O}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_ChainOfShortSynchronousAgents_ReadsTheClockOncePerAttemptUnlessAnObserverRunsBetween(bool observed)
+    {
+        // Each task of a chain has one dependency, the task before, which its worker just ended: it starts at that end's
+        // reading. An observer of the host's runs between one attempt's end and the next start, for as long as it likes,
+        // so then every start is read.
+        const int Count = 200;
+        TaskPlan plan = Plans.Of([.. Enumerable.Range(0, Count).Select(i => i == 0 ? Plans.Work("c0") : Plans.Work($"c{i}", $"c{i - 1}"))]);
+        var clock = new CountingClock();
+        await using AgentEngine engine = EngineFactory.Create(
+            static (context, _) => ValueTask.FromResult(AgentOutcome.Success()), maxParallelAgents: 1, timeProvider: clock);
+        if (observed)
+        {
+            engine.AddObserver(new CountingObserver());
+        }
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded);
+        if (observed)
+        {
+            Assert.InRange(clock.Readings, 2 * Count, 2 * Count + 10);
+        }
+        else
+        {
+            Assert.InRange(clock.Readings, Count, Count + 10);
+            // The same reading, converted once as a start and once as a start plus a duration: a tick of rounding apart.
+            Assert.All(Enumerable.Range(1, Count - 1), i =>
+                Assert.InRange(result.Tasks[i].StartedAt!.Value - result.Tasks[i - 1].CompletedAt!.Value, TimeSpan.Zero, TimeSpan.FromTicks(1)));
+        }
+    }
+
+    /// <summary>The system clock, counting its monotonic readings.</summary>
+    private sealed class CountingClock : TimeProvider
+    {
+        private int _readings;
+
+        public int Readings => Volatile.Read(ref _readings);
+
+        public override long TimestampFrequency => TimeProvider.System.TimestampFrequency;
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Increment(ref _readings);
+            return TimeProvider.System.GetTimestamp();
+        }
+    }
+
+    private sealed class CountingObserver : RunObserver
+    {
+        public int Ended;
+
+        public override void AttemptEnded(AgentTask task, int taskIndex, int attempt, int lane, AttemptStatus status, TimeSpan duration, string? error, AgentUsage? usage) =>
+            Interlocked.Increment(ref Ended);
+    }
+
+    /// <summary>The system clock, except that one reading in five returns only after a few microseconds.</summary>
+    private sealed class SlowToReadClock : TimeProvider
+    {
+        private int _readings;
+
+        public override long TimestampFrequency => TimeProvider.System.TimestampFrequency;
+
+        public override long GetTimestamp()
+        {
+            long now = TimeProvider.System.GetTimestamp();
+            if (Interlocked.Increment(ref _readings) % 5 == 0)
+            {
+                long until = now + TimestampFrequency / 200_000;
+                while (TimeProvider.System.GetTimestamp() < until)
+                {
+                    Thread.SpinWait(10);
+                }
+            }
+
+            return now;
+        }
     }
 
     [Fact]
