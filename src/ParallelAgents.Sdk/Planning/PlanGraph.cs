@@ -15,6 +15,8 @@ internal sealed class PlanGraph
             AnyIsolation |= task.Isolation is not null;
         }
 
+        MultiLaneTasks = [.. Enumerable.Range(0, tasks.Count).Where(i => tasks[i].AgentCount > 1)];
+
         Dependencies = dependencies;
         Dependents = dependents;
         ReleaseStarts = new int[tasks.Count + 1];
@@ -69,6 +71,9 @@ internal sealed class PlanGraph
     /// <summary>For each task, what the scheduler reads of it on every attempt, side by side, so that a run of
     /// thousands of tasks reads one small array instead of every task object.</summary>
     public TaskTraits[] Traits { get; }
+
+    /// <summary>The tasks raced by several agents (<see cref="AgentTask.AgentCount"/> above 1), by index.</summary>
+    public int[] MultiLaneTasks { get; }
 
     /// <summary>Whether any task names an isolation (<see cref="AgentTask.Isolation"/>).</summary>
     public bool AnyIsolation { get; }

@@ -24,7 +24,7 @@ internal sealed partial class RunExecution : IAttemptSource
     // is enabled, an interface call per question.
     private readonly bool _logs;
     private readonly EventHub _events;
-    private readonly TaskRuntime[] _tasks;
+    private readonly TaskStates _tasks;
     private readonly RepositorySettings? _repository;
     private readonly RunObserver? _observer;
     private RepositoryWorkflow? _workflow;
@@ -83,7 +83,6 @@ internal sealed partial class RunExecution : IAttemptSource
         _logs = logger is not Microsoft.Extensions.Logging.Abstractions.NullLogger;
         _reuseReadings = !_logs && observer is null or EngineRunObserver { HasOthers: false };
         _events = events;
-        _tasks = new TaskRuntime[plan.Tasks.Count];
         _journal = journal;
         _resume = resume;
         if (resume is not null)
@@ -95,11 +94,8 @@ internal sealed partial class RunExecution : IAttemptSource
         _pending = (int[])plan.Graph.DependencyCounts.Clone();
         _releaseList = plan.Graph.ReleaseList;
         _releaseStarts = plan.Graph.ReleaseStarts;
-        TaskTraits[] traits = _traits = plan.Graph.Traits;
-        for (int i = 0; i < _tasks.Length; i++)
-        {
-            _tasks[i] = new TaskRuntime(plan.Tasks[i], i, traits[i], (traits[i].MaxAttempts ?? options.Retry.MaxAttempts) + (_attemptOffsets?[i] ?? 0));
-        }
+        _traits = plan.Graph.Traits;
+        _tasks = new TaskStates(plan, options.Retry.MaxAttempts, _attemptOffsets);
 
         int ended = resume is null ? 0 : SeedFromJournal(resume);
         _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16, unfinished: _tasks.Length - ended);
@@ -741,7 +737,7 @@ internal sealed partial class RunExecution : IAttemptSource
     {
         // The task's state was made at the start of the run and is touched next by the attempt that starts it, likely
         // soon and on this worker: fetched now, its first read there does not wait for memory.
-        CacheHint.Prefetch(_tasks[dependent]);
+        _tasks[dependent].Prefetch();
         Enqueue(dependent, worker.Released, readyAt);
     }
 
@@ -795,7 +791,7 @@ internal sealed partial class RunExecution : IAttemptSource
             runtime.WinnerError = error;
         }
 
-        if (Interlocked.Decrement(ref runtime.ActiveLanes) > 0)
+        if (runtime.EndLane() > 0)
         {
             Log.LaneFailed(_logger, runtime.Task.Id, item.Attempt, item.Lane, error, exception);
             Publish(AgentEventKind.AttemptFailed, runtime, item, runtime.State, error);
@@ -829,7 +825,7 @@ internal sealed partial class RunExecution : IAttemptSource
     /// the workers.</param>
     private void LaneCancelled(TaskRuntime runtime, string reason, WorkerState? worker = null)
     {
-        if (Interlocked.Decrement(ref runtime.ActiveLanes) != 0)
+        if (runtime.EndLane() != 0)
         {
             return;
         }

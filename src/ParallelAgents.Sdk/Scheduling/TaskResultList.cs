@@ -12,12 +12,12 @@ namespace ParallelAgents.Sdk;
 /// agent's cancelled attempt ends after the task did.</remarks>
 internal sealed class TaskResultList : IReadOnlyList<TaskResult>
 {
-    private readonly TaskRuntime[] _tasks;
+    private readonly TaskStates _tasks;
     private readonly int[]? _indices;
 
     /// <param name="tasks">Every task of the run.</param>
     /// <param name="indices">The tasks to list, or <see langword="null"/> for all of them in plan order.</param>
-    public TaskResultList(TaskRuntime[] tasks, int[]? indices = null)
+    public TaskResultList(TaskStates tasks, int[]? indices = null)
     {
         _tasks = tasks;
         _indices = indices;
