@@ -169,6 +169,7 @@ internal sealed partial class RunExecution
 
     /// <summary>Queues the lane's next attempt after a restart; it continues on the lane's branch, whose work the
     /// stopped attempt committed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void RestartLane(TaskRuntime runtime, WorkItem item, WorkerState worker, CancellationToken runToken)
     {
         if (runtime.IsFinal || runToken.IsCancellationRequested)

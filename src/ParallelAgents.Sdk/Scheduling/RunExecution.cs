@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace ParallelAgents.Sdk;
@@ -620,13 +621,17 @@ internal sealed partial class RunExecution : IAttemptSource
         new((long)((endingTimestamp - startingTimestamp) * _tickFactor));
 
     private (AttemptStatus Status, string? Error, bool Transient) Classify(
+        AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, int lane, CancellationTokenSource? timeoutCts, CancellationToken runToken) =>
+        exception is null && outcome is { Succeeded: true }
+            ? (AttemptStatus.Succeeded, null, false)
+            : ClassifyUnsuccessful(outcome, exception, task, runtime, lane, timeoutCts, runToken);
+
+    // Kept out of line (as are the other paths of an attempt that did not succeed), so that the common path through
+    // EndAttempt stays small enough for the compiler to keep its values in registers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (AttemptStatus Status, string? Error, bool Transient) ClassifyUnsuccessful(
         AgentOutcome? outcome, Exception? exception, AgentTask task, TaskRuntime runtime, int lane, CancellationTokenSource? timeoutCts, CancellationToken runToken)
     {
-        if (exception is null && outcome is { Succeeded: true })
-        {
-            return (AttemptStatus.Succeeded, null, false);
-        }
-
         // Whatever the agent said, an attempt that ended after the engine stopped it is reported for why it was stopped.
         if (runToken.IsCancellationRequested)
         {
@@ -654,6 +659,7 @@ internal sealed partial class RunExecution : IAttemptSource
             : (AttemptStatus.Failed, outcome.Error ?? "the agent reported failure", outcome.IsTransient);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ScheduleRetry(TaskRuntime runtime, WorkItem item, string error, Exception? exception, CancellationToken runToken)
     {
         TimeSpan delay = _options.Retry.DelayBefore(item.Attempt + 1);
@@ -777,6 +783,7 @@ internal sealed partial class RunExecution : IAttemptSource
         TaskFinished(worker);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void LaneFailed(TaskRuntime runtime, WorkItem item, string error, Exception? exception, DateTimeOffset now, WorkerState? worker)
     {
         if (runtime.IsFinal)
@@ -823,6 +830,7 @@ internal sealed partial class RunExecution : IAttemptSource
     /// <param name="reason">Why the lane was cancelled.</param>
     /// <param name="worker">The worker whose flow this is, which counts the tasks it ends; <see langword="null"/> off
     /// the workers.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void LaneCancelled(TaskRuntime runtime, string reason, WorkerState? worker = null)
     {
         if (runtime.EndLane() != 0)
