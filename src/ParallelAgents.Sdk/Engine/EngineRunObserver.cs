@@ -9,9 +9,12 @@ internal sealed class EngineRunObserver(StatusObserver live, TelemetryObserver t
     /// <summary>Whether observers other than the engine's own are called.</summary>
     public bool HasOthers => others is not null;
 
-    public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at)
+    public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at) => RunStarted(runId, plan, at, null);
+
+    /// <summary>A run started whose task states say part of what the live status shows (see <see cref="RunTracker"/>).</summary>
+    public void RunStarted(string runId, TaskPlan plan, DateTimeOffset at, TaskStates? states)
     {
-        live.RunStarted(runId, plan, at);
+        live.RunStarted(runId, plan, at, states);
         telemetry.RunStarted(runId, plan, at);
         others?.RunStarted(runId, plan, at);
     }

@@ -21,11 +21,22 @@ internal sealed class RunTracker
     private readonly LaneSlot[]?[] _chunks;
     private readonly int _slotCount;
     private readonly int[]? _offsets;
-    private readonly int[] _taskEnded;
+    private readonly int[]? _taskEnded;
+    private readonly int _taskCount;
+
+    // A run of the engine: the first attempt of a single-agent task is not written here while it runs and when it
+    // succeeds; its status is read from the task's state instead (see Agent), so the common attempt costs the tracker
+    // nothing. Anything else about a lane (another attempt, a failure, a report) is written as before.
+    private readonly TaskStates? _states;
     private IReadOnlyList<string>?[]? _mergedFiles;
     private long _endedTicks;
 
-    public RunTracker(string runId, TaskPlan plan, DateTimeOffset startedAt)
+    /// <param name="runId">The run.</param>
+    /// <param name="plan">Its plan.</param>
+    /// <param name="startedAt">When it started.</param>
+    /// <param name="states">The run's task states, when the engine runs it: what they already say is not written
+    /// again here.</param>
+    public RunTracker(string runId, TaskPlan plan, DateTimeOffset startedAt, TaskStates? states = null)
     {
         RunId = runId;
         Plan = plan;
@@ -54,7 +65,12 @@ internal sealed class RunTracker
 
         _slotCount = total;
         _chunks = new LaneSlot[]?[(total + ChunkSize - 1) >> ChunkShift];
-        _taskEnded = new int[tasks.Count];
+        _taskCount = tasks.Count;
+        _states = states;
+        if (states is null)
+        {
+            _taskEnded = new int[tasks.Count];
+        }
     }
 
     public string RunId { get; }
@@ -71,7 +87,7 @@ internal sealed class RunTracker
     /// <summary>The slot of a lane, or -1 for a lane the plan does not have.</summary>
     public int Slot(int taskIndex, int lane)
     {
-        if ((uint)taskIndex >= (uint)_taskEnded.Length)
+        if ((uint)taskIndex >= (uint)_taskCount)
         {
             return -1;
         }
@@ -88,8 +104,18 @@ internal sealed class RunTracker
     /// <summary>The slot of a lane by its task's id, as progress reports name it (a rerun's task is a copy of the plan's).</summary>
     public int Slot(string taskId, int lane) => Plan.TryGetTask(taskId, out _) ? Slot(Plan.IndexOf(taskId), lane) : -1;
 
-    public void AttemptStarted(int slot, int attempt, DateTimeOffset at)
+    /// <summary>Whether the lane's status is read from the task's state while <paramref name="attempt"/> runs: the
+    /// first attempt of a single-agent task in a run of the engine.</summary>
+    private bool IsReadFromState(int taskIndex, int lane, int attempt) =>
+        _states is not null && attempt == 1 && lane == 0 && _offsets is null && (uint)taskIndex < (uint)_taskCount;
+
+    public void AttemptStarted(int taskIndex, int lane, int slot, int attempt, DateTimeOffset at)
     {
+        if (IsReadFromState(taskIndex, lane, attempt))
+        {
+            return;
+        }
+
         ref LaneSlot s = ref Write(slot);
         long ticks = at.UtcTicks;
         Volatile.Write(ref s.Attempt, attempt);
@@ -140,9 +166,28 @@ internal sealed class RunTracker
         }
     }
 
-    public void AttemptEnded(int slot, AttemptStatus status, TimeSpan duration, AgentUsage? usage)
+    public void AttemptEnded(int taskIndex, int lane, int slot, int attempt, AttemptStatus status, TimeSpan duration, AgentUsage? usage)
     {
         ref LaneSlot s = ref Write(slot);
+        if (IsReadFromState(taskIndex, lane, attempt) && Volatile.Read(ref s.Attempt) == 0)
+        {
+            // A success the task's state records whole, with nothing reported: nothing to write. Otherwise the start
+            // that was not written is written now, from the task's state, before the end.
+            if (status == AttemptStatus.Succeeded && usage is null && Volatile.Read(ref s.Detail) is null && _states![taskIndex].HasSoloAttempt)
+            {
+                return;
+            }
+
+            long started = _states![taskIndex].StartedTicks;
+            Volatile.Write(ref s.Attempt, attempt);
+            Volatile.Write(ref s.AttemptStartedTicks, started);
+            Volatile.Write(ref s.StartedTicks, started);
+            if (s.LastActivityTicks < started)
+            {
+                Volatile.Write(ref s.LastActivityTicks, started);
+            }
+        }
+
         long ended = s.AttemptStartedTicks + duration.Ticks;
         Volatile.Write(ref s.EndedTicks, ended);
         if (s.LastActivityTicks < ended)
@@ -170,9 +215,11 @@ internal sealed class RunTracker
     /// <summary>Publishes the slot's state after everything written before it.</summary>
     private static void SetState(ref LaneSlot s, TaskState state) => Volatile.Write(ref Unsafe.As<TaskState, int>(ref s.State), (int)state);
 
+    /// <summary>Records a task's final state, which its lanes that never started take (a run of the engine reads it
+    /// from the task's state instead).</summary>
     public void TaskEnded(int taskIndex, TaskState state)
     {
-        if ((uint)taskIndex < (uint)_taskEnded.Length)
+        if (_taskEnded is not null && (uint)taskIndex < (uint)_taskEnded.Length)
         {
             Volatile.Write(ref _taskEnded[taskIndex], (int)state + 1);
         }
@@ -186,7 +233,7 @@ internal sealed class RunTracker
             IReadOnlyList<string>?[]? merged = Volatile.Read(ref _mergedFiles);
             if (merged is null)
             {
-                var made = new IReadOnlyList<string>?[_taskEnded.Length];
+                var made = new IReadOnlyList<string>?[_taskCount];
                 merged = Interlocked.CompareExchange(ref _mergedFiles, made, null) ?? made;
             }
 
@@ -249,9 +296,14 @@ internal sealed class RunTracker
         IReadOnlyList<string>?[]? mergedFiles = Volatile.Read(ref _mergedFiles);
         IReadOnlyList<string>? merged = mergedFiles is null ? null : Volatile.Read(ref mergedFiles[taskIndex]);
         LaneSlot s = Read(slot);
+        if (s.Attempt == 0 && _states is not null && lane == 0 && _offsets is null)
+        {
+            s = FromState(_states[taskIndex], s);
+        }
+
         if (s.Attempt == 0)
         {
-            return new AgentStatus { Name = Name(task, lane), TaskId = task.Id, Lane = lane, State = NotStartedState(Volatile.Read(ref _taskEnded[taskIndex])) };
+            return new AgentStatus { Name = Name(task, lane), TaskId = task.Id, Lane = lane, State = NotStartedState(EndedState(taskIndex)) };
         }
 
         LaneDetail? d = s.Detail;
@@ -293,6 +345,44 @@ internal sealed class RunTracker
             Cost = cost,
             StartedAt = Time(s.StartedTicks),
             Elapsed = TimeSpan.FromTicks(Math.Max(0, end - s.StartedTicks)),
+        };
+    }
+
+    /// <summary>0 while the task has not ended, else its final state + 1.</summary>
+    private int EndedState(int taskIndex)
+    {
+        if (_taskEnded is not null)
+        {
+            return Volatile.Read(ref _taskEnded[taskIndex]);
+        }
+
+        TaskRuntime runtime = _states![taskIndex];
+        return runtime.IsFinal ? (int)runtime.State + 1 : 0;
+    }
+
+    /// <summary>The status of a single-agent task's first attempt, which the tracker did not write (see
+    /// <see cref="IsReadFromState"/>), from the task's state and what the agent reported (<paramref name="slot"/>'s
+    /// activity and detail).</summary>
+    private static LaneSlot FromState(TaskRuntime runtime, LaneSlot slot)
+    {
+        long started = runtime.StartedTicks;
+        if (started == 0)
+        {
+            return slot;
+        }
+
+        // A recorded success is the attempt's end; otherwise it is still running (an end that is not a recorded
+        // success is written to the slot).
+        long ended = runtime.HasSoloAttempt ? started + runtime.SoloDurationTicks : 0;
+        return new LaneSlot
+        {
+            State = ended == 0 ? TaskState.Running : TaskState.Succeeded,
+            Attempt = 1,
+            StartedTicks = started,
+            AttemptStartedTicks = started,
+            EndedTicks = ended,
+            LastActivityTicks = Math.Max(slot.LastActivityTicks, Math.Max(started, ended)),
+            Detail = slot.Detail,
         };
     }
 

@@ -47,9 +47,13 @@ internal sealed class StatusObserver : RunObserver, IDisposable
             : new RunStatus { Timestamp = now, Summary = new RunStatusSummary() };
     }
 
-    public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at)
+    public override void RunStarted(string runId, TaskPlan plan, DateTimeOffset at) => RunStarted(runId, plan, at, null);
+
+    /// <summary>A run started; with <paramref name="states"/>, the engine's run, whose task states say part of what
+    /// the status shows.</summary>
+    public void RunStarted(string runId, TaskPlan plan, DateTimeOffset at, TaskStates? states)
     {
-        var run = new RunTracker(runId, plan, at);
+        var run = new RunTracker(runId, plan, at, states);
         Volatile.Write(ref _run, run);
         if (_reportsPath is not null && _interval is { } interval)
         {
@@ -62,7 +66,7 @@ internal sealed class StatusObserver : RunObserver, IDisposable
     {
         if (Volatile.Read(ref _run) is { } run && run.Slot(taskIndex, lane) is int slot and >= 0)
         {
-            run.AttemptStarted(slot, attempt, at);
+            run.AttemptStarted(taskIndex, lane, slot, attempt, at);
         }
     }
 
@@ -109,7 +113,7 @@ internal sealed class StatusObserver : RunObserver, IDisposable
     {
         if (Volatile.Read(ref _run) is { } run && run.Slot(taskIndex, lane) is int slot and >= 0)
         {
-            run.AttemptEnded(slot, status, duration, usage);
+            run.AttemptEnded(taskIndex, lane, slot, attempt, status, duration, usage);
         }
     }
 

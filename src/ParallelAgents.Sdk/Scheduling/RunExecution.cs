@@ -138,7 +138,15 @@ internal sealed partial class RunExecution : IAttemptSource
         _anchorTime = startedAt;
         _anchorTimestamp = _time.GetTimestamp();
         Log.RunStarted(_logger, RunId, _tasks.Length, _options.MaxParallelAgents);
-        _observer?.RunStarted(RunId, _plan, startedAt);
+        if (_observer is EngineRunObserver engineObserver)
+        {
+            // The engine's live status reads part of what it shows from the task states.
+            engineObserver.RunStarted(RunId, _plan, startedAt, _tasks);
+        }
+        else
+        {
+            _observer?.RunStarted(RunId, _plan, startedAt);
+        }
         Publish(AgentEventKind.RunStarted, null, message: $"{_tasks.Length} tasks, at most {_options.MaxParallelAgents} agents at once");
 
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -231,6 +231,15 @@ internal readonly struct TaskRuntime
 
     public bool IsFinal => Volatile.Read(ref Cell.Final) != 0;
 
+    /// <summary>When the first attempt started, UTC ticks; 0 before.</summary>
+    public long StartedTicks => Volatile.Read(ref Cell.StartedTicks);
+
+    /// <summary>Whether the task's only attempt succeeded and is recorded as <see cref="SoloDurationTicks"/> alone.</summary>
+    public bool HasSoloAttempt => Volatile.Read(ref Cell.HasSoloAttempt) != 0;
+
+    /// <summary>The duration of that attempt, in ticks (read after <see cref="HasSoloAttempt"/>).</summary>
+    public long SoloDurationTicks => Volatile.Read(ref Cell.SoloDurationTicks);
+
     public TaskState State => (TaskState)Volatile.Read(ref Cell.State);
 
     private DateTimeOffset? StartedAt
@@ -288,7 +297,8 @@ internal readonly struct TaskRuntime
         }
 
         cell.SoloDurationTicks = duration.Ticks;
-        cell.HasSoloAttempt = 1;
+        // Published after the duration: the live status reads them in the other order (see RunTracker).
+        Volatile.Write(ref cell.HasSoloAttempt, 1);
         return true;
     }
 

@@ -89,6 +89,60 @@ public sealed class AgentEngineStatusTests
     }
 
     [Fact]
+    public async Task GetStatus_FirstAttemptsThatReportNothing_RunAndSucceedWithTheirTimesAndARetryShowsItsAttempt()
+    {
+        // The live status of a single agent's first attempt is read from the task's state (nothing is written for it
+        // unless it fails or reports): running, then succeeded with its times, like any other attempt.
+        FakeTimeProvider time = EngineFactory.FakeTime();
+        DateTimeOffset start = time.GetUtcNow();
+        using var bothWaiting = new CountdownEvent(2);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using AgentEngine engine = EngineFactory.Create(async (context, ct) =>
+        {
+            if (context.Task.Id == "flaky" && context.Attempt == 1)
+            {
+                return AgentOutcome.Failure("503 from the model", isTransient: true);
+            }
+
+            if (context.Task.Id != "after")
+            {
+                bothWaiting.Signal();
+                await release.Task.WaitAsync(ct);
+            }
+
+            return AgentOutcome.Success();
+        }, timeProvider: time);
+        Task<RunResult> run = engine.RunAsync(Plans.Of(Plans.Work("quiet"), Plans.Work("flaky"), Plans.Work("after", "quiet")), TestContext.Current.CancellationToken);
+        await Task.Run(() => bothWaiting.Wait(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        RunStatus during = engine.GetStatus();
+
+        AgentStatus quiet = during.Agents[0];
+        Assert.Equal((TaskState.Running, 1, true), (quiet.State, quiet.Attempt, quiet.IsActive));
+        Assert.Equal((start, start), (quiet.StartedAt, quiet.LastActivity));
+        Assert.Equal(TimeSpan.FromSeconds(10), quiet.Elapsed);
+        AgentStatus flaky = during.Agents[1];
+        Assert.Equal((TaskState.Running, 2), (flaky.State, flaky.Attempt));
+        Assert.Equal(start, flaky.StartedAt);
+        Assert.Equal((TaskState.Pending, 0), (during.Agents[2].State, during.Agents[2].Attempt));
+        Assert.Equal((3, 2, 2), (during.Summary.TotalAgents, during.Summary.RunningAgents, during.Summary.ActiveAgents));
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        release.SetResult();
+        RunResult result = await run;
+        time.Advance(TimeSpan.FromMinutes(1));
+        RunStatus after = engine.GetStatus();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal([(TaskState.Succeeded, 1), (TaskState.Succeeded, 2), (TaskState.Succeeded, 1)], after.Agents.Select(a => (a.State, a.Attempt)));
+        Assert.Equal(TimeSpan.FromSeconds(15), after.Agents[0].Elapsed);
+        Assert.Equal(start + TimeSpan.FromSeconds(15), after.Agents[0].LastActivity);
+        Assert.Equal(result.Tasks[0].Duration, after.Agents[0].Elapsed);
+        Assert.Equal((0, 0), (after.Summary.RunningAgents, after.Summary.ActiveAgents));
+    }
+
+    [Fact]
     public async Task GetStatus_SeveralAgentsOnATask_NamesThemAsTheirBranchesAndTheLoserIsCancelled()
     {
         var secondStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
