@@ -168,16 +168,17 @@ internal sealed class RunTracker
 
     public void AttemptEnded(int taskIndex, int lane, int slot, int attempt, AttemptStatus status, TimeSpan duration, AgentUsage? usage)
     {
-        ref LaneSlot s = ref Write(slot);
-        if (IsReadFromState(taskIndex, lane, attempt) && Volatile.Read(ref s.Attempt) == 0)
+        bool fromState = IsReadFromState(taskIndex, lane, attempt);
+        if (fromState && status == AttemptStatus.Succeeded && usage is null && _states![taskIndex].HasSoloAttempt && IsUntouched(slot))
         {
-            // A success the task's state records whole, with nothing reported: nothing to write. Otherwise the start
-            // that was not written is written now, from the task's state, before the end.
-            if (status == AttemptStatus.Succeeded && usage is null && Volatile.Read(ref s.Detail) is null && _states![taskIndex].HasSoloAttempt)
-            {
-                return;
-            }
+            // A success the task's state records whole, with nothing reported: nothing to write (nor a chunk to make).
+            return;
+        }
 
+        ref LaneSlot s = ref Write(slot);
+        if (fromState && Volatile.Read(ref s.Attempt) == 0)
+        {
+            // The start that was not written is written now, from the task's state, before the end.
             long started = _states![taskIndex].StartedTicks;
             Volatile.Write(ref s.Attempt, attempt);
             Volatile.Write(ref s.AttemptStartedTicks, started);
@@ -384,6 +385,19 @@ internal sealed class RunTracker
             LastActivityTicks = Math.Max(slot.LastActivityTicks, Math.Max(started, ended)),
             Detail = slot.Detail,
         };
+    }
+
+    /// <summary>Whether nothing was written to the slot (no attempt, no report), without making its chunk.</summary>
+    private bool IsUntouched(int slot)
+    {
+        LaneSlot[]? chunk = Volatile.Read(ref _chunks[slot >> ChunkShift]);
+        if (chunk is null)
+        {
+            return true;
+        }
+
+        ref LaneSlot s = ref chunk[slot & (ChunkSize - 1)];
+        return Volatile.Read(ref s.Attempt) == 0 && Volatile.Read(ref s.Detail) is null;
     }
 
     /// <summary>The slot, made with its chunk when its first agent starts.</summary>
