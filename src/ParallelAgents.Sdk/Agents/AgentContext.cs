@@ -7,10 +7,14 @@ namespace ParallelAgents.Sdk;
 /// <remarks>The engine makes one for each attempt; tests of an agent can make their own.</remarks>
 public sealed class AgentContext
 {
+    // What every attempt of a run shares (run id, memory, logger, and where the engine's contexts get their
+    // dependencies and progress from): one object per run for the engine's contexts, which keeps each context small;
+    // an initializer that sets one of them makes a copy.
+    private AgentContextRun? _run;
+    private readonly int _taskIndex;
+
     // Made when first read for a context the engine made (an agent that never reads them costs no allocation), or as
     // given in an initializer.
-    private readonly IAttemptSource? _source;
-    private readonly int _taskIndex;
     private IReadOnlyList<TaskResult>? _dependencies;
     private IProgress<AgentProgress>? _progress;
 
@@ -21,18 +25,23 @@ public sealed class AgentContext
     }
 
     /// <summary>A context made by the engine, whose <see cref="Dependencies"/> and <see cref="Progress"/> come from
-    /// <paramref name="source"/> when first read.</summary>
+    /// <paramref name="run"/>'s source when first read.</summary>
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
-    internal AgentContext(string runId, AgentTask task, int taskIndex, IAttemptSource source)
+#pragma warning disable CS8618 // RunId is read from the run's shared part, which is set here.
+    internal AgentContext(AgentContextRun run, AgentTask task, int taskIndex)
+#pragma warning restore CS8618
     {
-        RunId = runId;
+        _run = run;
         Task = task;
         _taskIndex = taskIndex;
-        _source = source;
     }
 
     /// <summary>The id of the run the attempt belongs to.</summary>
-    public required string RunId { get; init; }
+    public required string RunId
+    {
+        get => _run?.RunId ?? string.Empty;
+        init => _run = (_run ?? AgentContextRun.Empty) with { RunId = value };
+    }
 
     /// <summary>The task to do.</summary>
     public required AgentTask Task { get; init; }
@@ -50,13 +59,17 @@ public sealed class AgentContext
 
     /// <summary>The store through which agents share discoveries, decisions and conflicts, or <see langword="null"/>
     /// when the engine has none (see <see cref="ParallelAgentsBuilder.UseSharedMemory(ISharedMemory)"/>).</summary>
-    public ISharedMemory? Memory { get; init; }
+    public ISharedMemory? Memory
+    {
+        get => _run?.Memory;
+        init => _run = (_run ?? AgentContextRun.Empty) with { Memory = value };
+    }
 
     /// <summary>The results of the tasks this task depends on, each succeeded, with their summaries.</summary>
     /// <value>The default is empty.</value>
     public IReadOnlyList<TaskResult> Dependencies
     {
-        get => _dependencies ?? Made(ref _dependencies, _source is null ? [] : _source.DependenciesOf(_taskIndex));
+        get => _dependencies ?? Made(ref _dependencies, _run?.Source is { } source ? source.DependenciesOf(_taskIndex) : []);
         init => _dependencies = value;
     }
 
@@ -65,18 +78,34 @@ public sealed class AgentContext
 
     /// <summary>A logger whose scope carries the run id, task id and attempt.</summary>
     /// <value>The default logs nowhere.</value>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    public ILogger Logger
+    {
+        get => _run?.Logger ?? NullLogger.Instance;
+        init => _run = (_run ?? AgentContextRun.Empty) with { Logger = value };
+    }
 
     /// <summary>Where the agent reports what it does as it works (model calls, tool calls, commands, file changes), for
     /// the engine's live status and telemetry. Reporting never blocks.</summary>
     /// <value>The default reports nowhere.</value>
     public IProgress<AgentProgress> Progress
     {
-        get => _progress ?? Made(ref _progress, _source is null ? NoAgentProgress.Instance : _source.ProgressOf(Task, Attempt, Lane));
+        get => _progress ?? Made(ref _progress, _run?.Source is { } source ? source.ProgressOf(Task, Attempt, Lane) : NoAgentProgress.Instance);
         init => _progress = value;
     }
 
     /// <summary>Keeps the first of two values made at once, so every reader sees the same one.</summary>
     private static T Made<T>(ref T? field, T made)
         where T : class => Interlocked.CompareExchange(ref field, made, null) ?? made;
+}
+
+/// <summary>What every <see cref="AgentContext"/> of one run shares.</summary>
+/// <param name="RunId">The run's id.</param>
+/// <param name="Memory">The engine's shared memory, if any.</param>
+/// <param name="Logger">The logger handed to agents.</param>
+/// <param name="Source">Where the engine's contexts get their dependencies and progress from; <see langword="null"/>
+/// for a context made by hand.</param>
+internal sealed record AgentContextRun(string RunId, ISharedMemory? Memory, ILogger Logger, IAttemptSource? Source)
+{
+    /// <summary>A hand-made context's, before its initializer sets anything.</summary>
+    public static readonly AgentContextRun Empty = new(string.Empty, null, NullLogger.Instance, null);
 }

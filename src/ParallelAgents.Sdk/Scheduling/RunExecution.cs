@@ -37,6 +37,9 @@ internal sealed partial class RunExecution : IAttemptSource
 
     private readonly ReadyQueue _ready;
 
+    // What every attempt's context shares (see AgentContext).
+    private readonly AgentContextRun _contextRun;
+
     // For each task, its dependencies not yet succeeded, decremented atomically; the task is ready at zero. An array
     // beside the tasks rather than a field of each: a task that ends touches only this for each dependent.
     private readonly int[] _pending;
@@ -100,6 +103,7 @@ internal sealed partial class RunExecution : IAttemptSource
 
         int ended = resume is null ? 0 : SeedFromJournal(resume);
         _ready = new ReadyQueue(plan.Graph.Rank, capacity: 16, unfinished: _tasks.Length - ended);
+        _contextRun = new AgentContextRun(runId, memory, logger, this);
     }
 
     public string RunId { get; }
@@ -530,14 +534,12 @@ internal sealed partial class RunExecution : IAttemptSource
         EndAttempt(runtime, item, startedTimestamp, startedAt, outcome, exception, null, null, worker, runToken);
     }
 
-    private AgentContext NewContext(WorkItem item, AgentTask task, IAgentWorkspace? workspace) => new(RunId, task, item.TaskIndex, this)
+    private AgentContext NewContext(WorkItem item, AgentTask task, IAgentWorkspace? workspace) => new(_contextRun, task, item.TaskIndex)
     {
         Attempt = item.Attempt,
         Lane = item.Lane,
         Workspace = workspace,
-        Memory = _memory,
         PreviousError = item.PreviousError,
-        Logger = _logger,
     };
 
     IReadOnlyList<TaskResult> IAttemptSource.DependenciesOf(int taskIndex) => DependencyResults(taskIndex);
