@@ -466,7 +466,12 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         _observer?.AttemptStarted(RunId, task, item.TaskIndex, item.Attempt, item.Lane, startedAt);
-        Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
+        if (_events.HasWatchers)
+        {
+            // Checked here as well: the event's arguments (two nullable structs) would otherwise be copied even when
+            // nobody watches.
+            Publish(AgentEventKind.TaskStarted, runtime, item, TaskState.Running);
+        }
 
         AgentContext context = NewContext(item, task, workspace: null);
         // RestartTaskAsync and CancelTaskAsync stop an attempt through its control token, so the fast path takes one too.
@@ -771,7 +776,10 @@ internal sealed partial class RunExecution : IAttemptSource
             Log.TaskSucceeded(_logger, runtime.Task.Id, item.Attempt, item.Lane);
         }
 
-        Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
+        if (_events.HasWatchers)
+        {
+            Publish(AgentEventKind.TaskSucceeded, runtime, item, TaskState.Succeeded, summary);
+        }
         // A dependent with no other dependency (stored complemented) is ready now; the others when their countdown of
         // unfinished dependencies reaches zero, counted down by whichever workers end them.
         int[] releases = _releaseList;
