@@ -270,6 +270,7 @@ internal sealed partial class RunExecution : IAttemptSource
                             {
                                 worker.Want = 1;
                                 _ready.Return(worker.Held, worker.ClaimAhead(), worker.HeldFinished);
+                                worker.GaveHeld();
                                 worker.HeldFinished = 0;
                             }
 
@@ -283,12 +284,13 @@ internal sealed partial class RunExecution : IAttemptSource
                     {
                         // Only a bug in the engine gets here, and it faults this worker; what its attempts released
                         // and ended, and what it took ahead, still goes to the others.
-                        worker.Hold();
+                        worker.Hold(_ready);
                         _ready.Return(worker.Held, worker.ClaimAhead(), worker.HeldFinished);
+                        worker.GaveHeld();
                         throw;
                     }
 
-                    worker.Hold();
+                    worker.Hold(_ready);
 
                     // Short synchronous attempts: take more at once next time; a long one: one at a time.
                     worker.Want = worker.LastWasShort ? Math.Min(worker.Want * 2, WorkerState.MaxAhead) : 1;
@@ -300,13 +302,14 @@ internal sealed partial class RunExecution : IAttemptSource
                     // Attempts still held (a long attempt brought the worker back early) go back with the released.
                     foreach (WorkItem ahead in worker.ClaimAhead())
                     {
-                        worker.Held.Add(ahead with { ReadyAt = worker.TakenAt });
+                        worker.AddHeld(_ready, ahead with { ReadyAt = worker.TakenAt });
                     }
 
                     // The best held attempt, when the queue has none better, comes straight back: it stays the worker's
                     // since it became so (see WorkerState.LastReading); any other became the worker's at this take.
-                    bool held = worker.TryBestHeld(_ready, out WorkItem best);
+                    bool held = worker.TryBestHeld(out WorkItem best);
                     take = _ready.TryAddAndTake(worker.Held, worker.HeldFinished, out item, worker, worker.Want - 1);
+                    worker.GaveHeld();
                     worker.TakenAt = worker.Readings;
                     item = item with { ReadyAt = held && best.IsSameAttempt(item) ? best.ReadyAt : worker.Readings };
                     worker.LocalRun = 0;

@@ -22,18 +22,45 @@ internal sealed class WorkerState
     /// <see cref="ReadyQueue.TryAddAndTake(List{WorkItem}, int, out WorkItem)"/>).</summary>
     public int HeldFinished;
 
+    // Each held attempt's place in the queue's order, beside it, and the best one's index (-1 when none is held): a
+    // worker compares the best held attempt with the next one taken ahead before every attempt it runs, and a scan of
+    // every held attempt's rank each time cost more than the attempts themselves.
+    private readonly List<long> _heldKeys = [];
+    private int _heldBest = -1;
+
     /// <summary>Moves what the last attempt released and ended into <see cref="Held"/> and <see cref="HeldFinished"/>;
     /// only when no attempt of the worker is running.</summary>
-    public void Hold()
+    /// <param name="order">The ready queue, whose order the worker follows.</param>
+    public void Hold(ReadyQueue order)
     {
-        if (Released.Count != 0)
+        foreach (WorkItem item in Released)
         {
-            Held.AddRange(Released);
-            Released.Clear();
+            AddHeld(order, item);
         }
 
+        Released.Clear();
         HeldFinished += Finished;
         Finished = 0;
+    }
+
+    /// <summary>Holds an attempt (one the worker took ahead, to give back with the others).</summary>
+    public void AddHeld(ReadyQueue order, WorkItem item)
+    {
+        long key = order.OrderOf(item);
+        Held.Add(item);
+        _heldKeys.Add(key);
+        if (_heldBest < 0 || key < _heldKeys[_heldBest])
+        {
+            _heldBest = Held.Count - 1;
+        }
+    }
+
+    /// <summary>Forgets the held attempts after the ready queue took them (it empties <see cref="Held"/>).</summary>
+    public void GaveHeld()
+    {
+        Held.Clear();
+        _heldKeys.Clear();
+        _heldBest = -1;
     }
 
     /// <summary>The worker's latest clock reading, at the start or the end of one of its attempts.</summary>
@@ -137,23 +164,10 @@ internal sealed class WorkerState
         }
 
         item = Ahead[next] with { ReadyAt = TakenAt };
-        long best = order.OrderOf(item);
-        int released = -1;
-        for (int i = 0; i < Held.Count; i++)
+        if (_heldBest >= 0 && _heldKeys[_heldBest] < order.OrderOf(item))
         {
-            long key = order.OrderOf(Held[i]);
-            if (key < best)
-            {
-                best = key;
-                released = i;
-            }
-        }
-
-        if (released >= 0)
-        {
-            item = Held[released];
-            Held[released] = Held[^1];
-            Held.RemoveAt(Held.Count - 1);
+            item = Held[_heldBest];
+            RemoveHeld(_heldBest);
         }
         else if (Interlocked.CompareExchange(ref AheadNext, next + 1, next) != next)
         {
@@ -167,21 +181,27 @@ internal sealed class WorkerState
     }
 
     /// <summary>The best of <see cref="Held"/> in the queue's order, if it holds any.</summary>
-    public bool TryBestHeld(ReadyQueue order, out WorkItem best)
+    public bool TryBestHeld(out WorkItem best)
     {
-        best = default;
-        long key = long.MaxValue;
-        foreach (WorkItem held in Held)
+        best = _heldBest >= 0 ? Held[_heldBest] : default;
+        return _heldBest >= 0;
+    }
+
+    private void RemoveHeld(int index)
+    {
+        int last = Held.Count - 1;
+        Held[index] = Held[last];
+        _heldKeys[index] = _heldKeys[last];
+        Held.RemoveAt(last);
+        _heldKeys.RemoveAt(last);
+        _heldBest = -1;
+        for (int i = 0; i < _heldKeys.Count; i++)
         {
-            long heldKey = order.OrderOf(held);
-            if (heldKey < key)
+            if (_heldBest < 0 || _heldKeys[i] < _heldKeys[_heldBest])
             {
-                key = heldKey;
-                best = held;
+                _heldBest = i;
             }
         }
-
-        return key != long.MaxValue;
     }
 
     /// <summary>Takes the reusable control source, if there is one.</summary>
