@@ -16,6 +16,7 @@ internal sealed class PlanGraph
         }
 
         MultiLaneTasks = [.. Enumerable.Range(0, tasks.Count).Where(i => tasks[i].AgentCount > 1)];
+        Tasks = [.. tasks];
 
         Dependencies = dependencies;
         Dependents = dependents;
@@ -71,6 +72,9 @@ internal sealed class PlanGraph
     /// <summary>For each task, what the scheduler reads of it on every attempt, side by side, so that a run of
     /// thousands of tasks reads one small array instead of every task object.</summary>
     public TaskTraits[] Traits { get; }
+
+    /// <summary>The plan's tasks in an array: read by index on every attempt, without an interface call.</summary>
+    public AgentTask[] Tasks { get; }
 
     /// <summary>The tasks raced by several agents (<see cref="AgentTask.AgentCount"/> above 1), by index.</summary>
     public int[] MultiLaneTasks { get; }

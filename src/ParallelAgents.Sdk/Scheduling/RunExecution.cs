@@ -445,7 +445,6 @@ internal sealed partial class RunExecution : IAttemptSource
             return ExecuteAsync(item, worker, runToken);
         }
 
-        runtime.SetState(TaskState.Running);
         // A task never starts before its dependencies end: the worker's last reading serves only when it was taken after
         // the attempt became the worker's (see WorkerState.LastReading); otherwise the clock is read now.
         long startedTimestamp;
@@ -460,7 +459,7 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
-        runtime.MarkStarted(startedAt);
+        runtime.Begin(startedAt);
         // Guarded here, not only inside: the task's id is read before the call, and reading the task is a cache miss a
         // run that logs nothing at this level need not pay.
         if (_logs && _logger.IsEnabled(LogLevel.Debug))

@@ -180,7 +180,7 @@ internal readonly struct TaskRuntime
 
     private ref TaskCell Cell => ref _states.Cell(Index);
 
-    public AgentTask Task => _states.Plan.Tasks[Index];
+    public AgentTask Task => _states.Plan.Graph.Tasks[Index];
 
     public int Index { get; }
 
@@ -263,10 +263,24 @@ internal readonly struct TaskRuntime
         }
     }
 
-    /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
-    public void MarkStarted(DateTimeOffset now)
+    /// <summary>An attempt started at <paramref name="now"/>: the task is running (unless it already ended), and its
+    /// start is recorded if this is its first attempt.</summary>
+    public void Begin(DateTimeOffset now)
     {
         ref TaskCell cell = ref Cell;
+        if (Volatile.Read(ref cell.Final) == 0)
+        {
+            Volatile.Write(ref cell.State, (int)TaskState.Running);
+        }
+
+        MarkStarted(ref cell, now);
+    }
+
+    /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
+    public void MarkStarted(DateTimeOffset now) => MarkStarted(ref Cell, now);
+
+    private void MarkStarted(ref TaskCell cell, DateTimeOffset now)
+    {
         if (Volatile.Read(ref cell.StartedTicks) != 0)
         {
             return;
