@@ -758,8 +758,8 @@ internal sealed partial class RunExecution : IAttemptSource
     /// <param name="readyAt">Its attempts' <see cref="WorkItem.ReadyAt"/>.</param>
     private void Release(int dependent, WorkerState worker, int readyAt)
     {
-        // The task's state was made at the start of the run and is touched next by the attempt that starts it, likely
-        // soon and on this worker: fetched now, its first read there does not wait for memory.
+        // The task's cell was made at the start of the run and is read next by the attempt that starts it, likely soon
+        // and on this worker: fetched now, that first read does not wait for memory.
         _tasks[dependent].Prefetch();
         Enqueue(dependent, worker.Released, readyAt);
     }

@@ -143,8 +143,8 @@ internal sealed class TaskExtra
     public MultiLane? Lanes;
 }
 
-/// <summary>What only a task raced by several agents needs: a way to stop the losers, the other lanes' controls and
-/// live status, and the winner's failure.</summary>
+/// <summary>What only a task raced by several agents needs: a way to stop the losers, the other lanes' controls, and
+/// the winner's failure.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Siblings has no timer and no links, so it holds nothing to dispose; lanes may still cancel it after the run.")]
 internal sealed class MultiLane(int lanes)
 {

@@ -1,11 +1,11 @@
 namespace ParallelAgents.Sdk;
 
 /// <summary>What one worker of a run carries from one attempt to the next.</summary>
-/// <remarks>An attempt writes <see cref="Released"/>, <see cref="Finished"/>, <see cref="Control"/> and
-/// <see cref="LastWasShort"/> when it ends, on whatever thread that is; the worker's loop reads them only when the
-/// attempt has ended (it awaits an attempt that goes asynchronous before it takes another). Everything else is the
-/// loop's own: <see cref="Hold"/> moves what an attempt released into it, so that the loop can give it back to the
-/// queue while an attempt that went asynchronous may still be writing.</remarks>
+/// <remarks>An attempt writes <see cref="Released"/>, <see cref="Finished"/>, <see cref="Control"/>,
+/// <see cref="LastWasShort"/> and its end's clock reading (<see cref="Read"/>) when it ends, on whatever thread that
+/// is; the worker's loop reads them only when the attempt has ended (it awaits an attempt that goes asynchronous before
+/// it takes another). Everything else is the loop's own: <see cref="Hold"/> moves what an attempt released into it, so
+/// that the loop can give it back to the queue while an attempt that went asynchronous may still be writing.</remarks>
 internal sealed class WorkerState
 {
     /// <summary>The attempts of the dependents the worker's current attempt made ready.</summary>
