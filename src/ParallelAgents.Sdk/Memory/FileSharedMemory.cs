@@ -320,6 +320,11 @@ public sealed class FileSharedMemory : ISharedMemory
         await SubmitControl(WriteKind.Flush).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Completes when the background writer has done what was due when called: a snapshot it had started or
+    /// found due, and the flush of every write before the call. Unlike <see cref="FlushAsync"/>, it always goes through
+    /// the writer, so a test can read the files afterwards without racing a snapshot's renames.</summary>
+    internal Task WhenWriterCaughtUpAsync() => SubmitControl(WriteKind.Flush);
+
     /// <summary>Rewrites the snapshot file now, so that it shows every write acknowledged before the call.</summary>
     /// <param name="cancellationToken">Stops waiting; the snapshot is still written.</param>
     /// <returns>A task that completes when the snapshot is on disk.</returns>

@@ -40,7 +40,11 @@ public sealed class ContainerSweepTests : IDisposable
 
         IReadOnlyList<SweptContainer> swept = await provider.SweepAsync(Ct);
 
-        Assert.Equal(3, swept.Count(s => s.RunId == killedRun));
+        // Said in full when it fails (it failed once in CI under load, 2 of 3, without saying which was left).
+        Assert.True(swept.Count(s => s.RunId == killedRun) == 3, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"swept [{string.Join(", ", swept.Select(s => $"{(s.IsNetwork ? "network" : "container")} {s.Name} of {s.RunId}"))}]; " +
+            $"left: containers [{string.Join(", ", DockerTestEngine.ContainersLabelled("parallelagents.run-id=" + killedRun))}], " +
+            $"networks [{string.Join(", ", DockerTestEngine.NetworksLabelled("parallelagents.run-id=" + killedRun))}]"));
         Assert.Equal(["killed-0", "killed-1"], swept.Where(s => s.RunId == killedRun && !s.IsNetwork).Select(s => s.TaskId).Order(StringComparer.Ordinal));
         Assert.All(swept, s => Assert.Contains("has ended", s.Reason, StringComparison.Ordinal));
         Assert.DoesNotContain(swept, s => s.RunId == liveRun);

@@ -624,7 +624,9 @@ public sealed class FileSharedMemoryTests : SharedMemoryContractTests, IDisposab
         });
 
         await WriteAsync(memory, 1, 25);
-        await memory.FlushAsync(Ct); // the background writer takes the snapshot; a flush request queues behind it
+        // The background writer takes the snapshot. FlushAsync returns at once when the writes are already on disk,
+        // possibly while the snapshot's files are being renamed; a request through the writer queues behind it.
+        await memory.WhenWriterCaughtUpAsync().WaitAsync(Ct);
 
         long snapshot = SnapshotSequence(path);
         Assert.InRange(snapshot, 20, 25);
