@@ -848,10 +848,14 @@ public sealed class FileSharedMemory : ISharedMemory
             Sync();
             if (File.Exists(_paths.Snapshot))
             {
-                File.Move(_paths.Snapshot, _paths.PreviousSnapshot, overwrite: true);
+                // The old snapshot becomes the previous one and the new one takes its name in one replacement, so that
+                // the snapshot file never goes missing for a reader (two moves left it absent between them).
+                File.Replace(_paths.SnapshotTemp, _paths.Snapshot, _paths.PreviousSnapshot, ignoreMetadataErrors: true);
             }
-
-            File.Move(_paths.SnapshotTemp, _paths.Snapshot, overwrite: true);
+            else
+            {
+                File.Move(_paths.SnapshotTemp, _paths.Snapshot, overwrite: true);
+            }
             DurableFile.SyncDirectory(_paths.Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && !reportFailure)

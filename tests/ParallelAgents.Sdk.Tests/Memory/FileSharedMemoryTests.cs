@@ -634,6 +634,44 @@ public sealed class FileSharedMemoryTests : SharedMemoryContractTests, IDisposab
     }
 
     [Fact]
+    public async Task SnapshotFile_WhileSnapshotsAreTaken_IsNeverMissingForAReader()
+    {
+        // A reader of the snapshot file (a person, a tool) must always find one: a snapshot replaces it in one step.
+        string path = NewStorePath();
+        await using FileSharedMemory memory = Open(path, o =>
+        {
+            o.SnapshotEvery = 2;
+            o.SnapshotInterval = Timeout.InfiniteTimeSpan;
+        });
+        using var writing = new CancellationTokenSource();
+        int reads = 0;
+        var missing = new List<string>();
+        Task reader = Task.Run(() =>
+        {
+            while (!writing.IsCancellationRequested)
+            {
+                try
+                {
+                    using JsonDocument document = JsonDocument.Parse(File.ReadAllBytes(path));
+                    reads++;
+                }
+                catch (Exception e) when (e is IOException or JsonException)
+                {
+                    missing.Add(e.GetType().Name + ": " + e.Message);
+                }
+            }
+        }, Ct);
+
+        await WriteAsync(memory, 1, 400);
+        await memory.WhenWriterCaughtUpAsync().WaitAsync(Ct);
+        await writing.CancelAsync();
+        await reader;
+
+        Assert.True(SnapshotSequence(path) >= 398, $"the last snapshot is at {SnapshotSequence(path)}");
+        Assert.True(missing.Count == 0, $"{missing.Count} of {reads + missing.Count} reads failed; the first: {missing.FirstOrDefault()}");
+    }
+
+    [Fact]
     public async Task SnapshotFile_UnsavedWritesAfterSnapshotInterval_IsRewritten()
     {
         string path = NewStorePath();
