@@ -617,11 +617,7 @@ public sealed class FileSharedMemoryTests : SharedMemoryContractTests, IDisposab
     public async Task SnapshotFile_AfterSnapshotEveryRecords_IsRewrittenAndTheJournalStartsAfresh()
     {
         string path = NewStorePath();
-        await using FileSharedMemory memory = Open(path, o =>
-        {
-            o.SnapshotEvery = 10;
-            o.SnapshotInterval = Timeout.InfiniteTimeSpan;
-        });
+        await using FileSharedMemory memory = Open(path, SnapshotsEvery(10));
 
         await WriteAsync(memory, 1, 25);
         // The background writer takes the snapshot. FlushAsync returns at once when the writes are already on disk,
@@ -638,11 +634,7 @@ public sealed class FileSharedMemoryTests : SharedMemoryContractTests, IDisposab
     {
         // A reader of the snapshot file (a person, a tool) must always find one: a snapshot replaces it in one step.
         string path = NewStorePath();
-        await using FileSharedMemory memory = Open(path, o =>
-        {
-            o.SnapshotEvery = 2;
-            o.SnapshotInterval = Timeout.InfiniteTimeSpan;
-        });
+        await using FileSharedMemory memory = Open(path, SnapshotsEvery(2));
         using var writing = new CancellationTokenSource();
         int reads = 0;
         var missing = new List<string>();
@@ -778,11 +770,14 @@ public sealed class FileSharedMemoryTests : SharedMemoryContractTests, IDisposab
         Assert.Equal(!OperatingSystem.IsWindows(), synced);
     }
 
-    private static void NoAutomaticSnapshots(FileSharedMemoryOptions options)
+    private static void NoAutomaticSnapshots(FileSharedMemoryOptions options) => SnapshotsEvery(100_000_000)(options);
+
+    /// <summary>A snapshot every <paramref name="records"/> writes, and none on a timer.</summary>
+    private static Action<FileSharedMemoryOptions> SnapshotsEvery(int records) => options =>
     {
-        options.SnapshotEvery = 100_000_000;
+        options.SnapshotEvery = records;
         options.SnapshotInterval = Timeout.InfiniteTimeSpan;
-    }
+    };
 
     private string NewStorePath() => Path.Combine(_root, Guid.NewGuid().ToString("N")[..8], "agent_memory.json");
 

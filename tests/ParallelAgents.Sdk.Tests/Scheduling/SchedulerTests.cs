@@ -43,14 +43,7 @@ public class SchedulerTests
             new AgentTask { Id = "low", Instructions = "x", Priority = TaskPriority.Low },
             new AgentTask { Id = "medium", Instructions = "x", Priority = TaskPriority.Medium },
             new AgentTask { Id = "high", Instructions = "x", Priority = TaskPriority.High });
-        var order = new ConcurrentQueue<string>();
-        await using AgentEngine engine = EngineFactory.Create((context, _) =>
-        {
-            order.Enqueue(context.Task.Id);
-            return ValueTask.FromResult(AgentOutcome.Success());
-        }, maxParallelAgents: 1);
-
-        await engine.RunAsync(plan, Ct);
+        IReadOnlyList<string> order = await StartOrderAloneAsync(plan);
 
         Assert.Equal(["high", "medium", "low"], order);
     }
@@ -64,14 +57,7 @@ public class SchedulerTests
             new AgentTask { Id = "head", Instructions = "x", EstimatedHours = 1 },
             new AgentTask { Id = "tail", Instructions = "x", EstimatedHours = 9, Dependencies = ["head"] },
             new AgentTask { Id = "tiny", Instructions = "x", EstimatedHours = 0.5 });
-        var order = new ConcurrentQueue<string>();
-        await using AgentEngine engine = EngineFactory.Create((context, _) =>
-        {
-            order.Enqueue(context.Task.Id);
-            return ValueTask.FromResult(AgentOutcome.Success());
-        }, maxParallelAgents: 1);
-
-        await engine.RunAsync(plan, Ct);
+        IReadOnlyList<string> order = await StartOrderAloneAsync(plan);
 
         Assert.Equal(["head", "tail", "short", "tiny"], order);
     }
@@ -82,14 +68,7 @@ public class SchedulerTests
         TaskPlan plan = Of(
             new AgentTask { Id = "long", Instructions = "x", EstimatedHours = 100 },
             new AgentTask { Id = "urgent", Instructions = "x", EstimatedHours = 1, Priority = TaskPriority.High });
-        var order = new ConcurrentQueue<string>();
-        await using AgentEngine engine = EngineFactory.Create((context, _) =>
-        {
-            order.Enqueue(context.Task.Id);
-            return ValueTask.FromResult(AgentOutcome.Success());
-        }, maxParallelAgents: 1);
-
-        await engine.RunAsync(plan, Ct);
+        IReadOnlyList<string> order = await StartOrderAloneAsync(plan);
 
         Assert.Equal(["urgent", "long"], order);
     }
@@ -105,16 +84,8 @@ public class SchedulerTests
             new AgentTask { Id = "m2", Instructions = "x", Priority = TaskPriority.Medium },
             new AgentTask { Id = "late", Instructions = "x", Priority = TaskPriority.Low, Dependencies = ["gate"] },
             new AgentTask { Id = "urgent", Instructions = "x", Priority = TaskPriority.High, Dependencies = ["gate"] });
-        var order = new ConcurrentQueue<string>();
-        await using AgentEngine engine = EngineFactory.Create((context, _) =>
-        {
-            order.Enqueue(context.Task.Id);
-            return ValueTask.FromResult(AgentOutcome.Success());
-        }, maxParallelAgents: 1);
+        IReadOnlyList<string> order = await StartOrderAloneAsync(plan);
 
-        RunResult result = await engine.RunAsync(plan, Ct);
-
-        Assert.True(result.Succeeded);
         Assert.Equal(["gate", "urgent", "m1", "m2", "late"], order);
     }
 
@@ -124,16 +95,8 @@ public class SchedulerTests
         // A worker that runs short synchronous attempts takes several at once; alone, it must still start every task in
         // the order a worker taking one best ready task at a time would.
         TaskPlan plan = RandomDag(400, seed: 5, window: 30);
-        var order = new ConcurrentQueue<string>();
-        await using AgentEngine engine = EngineFactory.Create((context, _) =>
-        {
-            order.Enqueue(context.Task.Id);
-            return ValueTask.FromResult(AgentOutcome.Success());
-        }, maxParallelAgents: 1);
+        IReadOnlyList<string> order = await StartOrderAloneAsync(plan);
 
-        RunResult result = await engine.RunAsync(plan, Ct);
-
-        Assert.True(result.Succeeded);
         Assert.Equal(OneAtATime(plan), order);
     }
 
@@ -236,6 +199,23 @@ public class SchedulerTests
         Assert.True(result.Succeeded);
         Assert.InRange(highest, 1, limit);
         Assert.All(result.Tasks, t => Assert.Equal(t.TaskId, t.Summary));
+    }
+
+    /// <summary>Runs <paramref name="plan"/> with one worker and agents that succeed at once, and returns the tasks in
+    /// the order they started.</summary>
+    private static async Task<IReadOnlyList<string>> StartOrderAloneAsync(TaskPlan plan)
+    {
+        var order = new ConcurrentQueue<string>();
+        await using AgentEngine engine = EngineFactory.Create((context, _) =>
+        {
+            order.Enqueue(context.Task.Id);
+            return ValueTask.FromResult(AgentOutcome.Success());
+        }, maxParallelAgents: 1);
+
+        RunResult result = await engine.RunAsync(plan, Ct);
+
+        Assert.True(result.Succeeded, result.ToString());
+        return [.. order];
     }
 
     [Theory]
