@@ -345,11 +345,10 @@ internal sealed partial class RunExecution : IAttemptSource
         }
 
         AgentTask task = runtime.Task;
-        runtime.SetState(TaskState.Running);
         long startedTimestamp = _time.GetTimestamp();
         worker.Read(startedTimestamp);
         DateTimeOffset startedAt = WallClockAt(startedTimestamp);
-        runtime.MarkStarted(startedAt);
+        runtime.Begin(startedAt);
 
         // Only attempts that can be stopped by something other than the run pay for a linked token. The timeout's
         // clock starts before the start is announced, so a watcher that reacts to the event sees it running.

@@ -277,8 +277,6 @@ internal readonly struct TaskRuntime
     }
 
     /// <summary>Records when the first attempt started; later attempts leave it alone.</summary>
-    public void MarkStarted(DateTimeOffset now) => MarkStarted(ref Cell, now);
-
     private void MarkStarted(ref TaskCell cell, DateTimeOffset now)
     {
         if (Volatile.Read(ref cell.StartedTicks) != 0)
