@@ -270,19 +270,26 @@ public sealed class ContainerIsolationProvider : IIsolationProvider, IIsolationP
             try
             {
                 await _docker.Client.Networks.DeleteNetworkAsync(network.ID, cancellationToken).ConfigureAwait(false);
-                swept.Add(new SweptContainer
-                {
-                    Id = network.ID,
-                    Name = network.Name,
-                    IsNetwork = true,
-                    RunId = LabelOf(network.Labels, ContainerLabels.RunId),
-                    Reason = reason,
-                });
+            }
+            catch (DockerNetworkNotFoundException)
+            {
+                // Another sweeper (any run's start sweeps) removed it after the list was taken: it is gone, as a
+                // container found already removed is.
             }
             catch (DockerApiException ex)
             {
                 ContainerLog.NetworkRemoveFailed(_logger, network.Name, LabelOf(network.Labels, ContainerLabels.RunId) ?? "?", ex);
+                continue;
             }
+
+            swept.Add(new SweptContainer
+            {
+                Id = network.ID,
+                Name = network.Name,
+                IsNetwork = true,
+                RunId = LabelOf(network.Labels, ContainerLabels.RunId),
+                Reason = reason,
+            });
         }
 
         foreach (SweptContainer item in swept)
