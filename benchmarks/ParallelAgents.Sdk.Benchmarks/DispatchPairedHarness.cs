@@ -158,7 +158,7 @@ internal static class DispatchPairedHarness
     }
 
     /// <summary>The same baseline as <see cref="DispatchBenchmarks.LevelByLevel"/>.</summary>
-    private static async Task LevelByLevelAsync(RandomDag dag, int workers)
+    internal static async Task LevelByLevelAsync(RandomDag dag, int workers)
     {
         int[][] levels = RandomDag.LevelBuckets(dag.Dependencies);
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };

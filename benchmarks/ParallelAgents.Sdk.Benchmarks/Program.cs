@@ -3,11 +3,14 @@ using BenchmarkDotNet.Running;
 using ParallelAgents.Sdk.Benchmarks;
 
 const string Usage = """
-    usage: ParallelAgents.Sdk.Benchmarks <dispatch|dispatch-paired|load|makespan|memory|forecast|merge|worktree|worktree-paired|container|redaction> [options]
+    usage: ParallelAgents.Sdk.Benchmarks <dispatch|dispatch-paired|dispatch-floor|load|makespan|memory|forecast|merge|worktree|worktree-paired|container|redaction> [options]
       dispatch [BenchmarkDotNet options]   engine dispatch overhead vs Parallel.ForEachAsync by level
                                            (e.g. --filter *Engine*, --job short, --list flat)
       dispatch-paired [--rounds N] [--runs N] [--workers N]...
                                            the same ratio measured in back-to-back blocks (median of the rounds)
+      dispatch-floor [--rounds N] [--runs N] [--workers N]...
+                                           the baseline and the engine beside two minimal executors: what any
+                                           executor keeping the engine's per-task contract pays on this machine
       load [--runs N] [--tasks N] [--workers N]
                                            memory per agent running at once (100 and 1,000 parked agents) and
                                            CPU time per task over a run of 1,000 tasks
@@ -47,6 +50,8 @@ switch (args[0].ToLowerInvariant())
         return 0;
     case "dispatch-paired":
         return await DispatchPairedHarness.RunAsync(rest);
+    case "dispatch-floor":
+        return await DispatchFloorHarness.RunAsync(rest);
     case "load":
         return await LoadHarness.RunAsync(rest);
     case "memory":

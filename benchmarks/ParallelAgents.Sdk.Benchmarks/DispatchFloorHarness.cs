@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ParallelAgents.Sdk.Benchmarks;
+
+/// <summary>
+/// How far the engine is from the least any dependency-driven executor can do on this machine: the 10,000-task DAG
+/// of <see cref="DispatchBenchmarks"/> run by the bare level-by-level baseline, by the engine, and by two minimal
+/// executors written for this harness (<see cref="FloorExecutor"/>), in rotating blocks in one process.
+/// </summary>
+/// <remarks>
+/// The minimal executors have no priorities, retries, timeouts, cancellation, events, status or telemetry; they run
+/// each task once when its dependencies are done, on workers that spin rather than park. "Floor, contract" does what
+/// the engine owes its caller per task and nothing else: one clock reading, an <see cref="AgentContext"/>, the call
+/// through <see cref="IAgent"/>, the task's state and times, the countdown of its dependents. "Floor, bare" leaves out
+/// the clock reading and the context. The figures say which part of the gap to the baseline is the engine's own and
+/// which part any executor that keeps the engine's contract pays.
+/// </remarks>
+internal static class DispatchFloorHarness
+{
+    private const int TaskCount = 10_000;
+    private const int Seed = 20_240_601;
+
+    private static readonly string[] Sides = ["baseline", "floor, bare", "floor, contract", "engine"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int rounds = 20;
+        int runsPerBlock = 5;
+        var workerCounts = new List<int>();
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+            {
+                Console.Error.WriteLine($"option '{args[i]}' needs a positive whole number after it");
+                return 2;
+            }
+
+            switch (args[i])
+            {
+                case "--rounds":
+                    rounds = value;
+                    break;
+                case "--runs":
+                    runsPerBlock = value;
+                    break;
+                case "--workers":
+                    workerCounts.Add(value);
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown option '{args[i]}'");
+                    return 2;
+            }
+        }
+
+        if (workerCounts.Count == 0)
+        {
+            workerCounts.AddRange(new[] { 1, Environment.ProcessorCount }.Distinct().Order());
+        }
+
+        var dag = RandomDag.Create(TaskCount, Seed);
+        RandomDag.Levels(dag.Dependencies, out int levelCount);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{TaskCount:N0} no-op tasks, {levelCount} levels, {Environment.ProcessorCount} processors; {rounds} rounds of {runsPerBlock} runs a side; load average {DispatchPairedHarness.LoadAverage()}"));
+        foreach (int workers in workerCounts)
+        {
+            await MeasureAsync(dag, workers, rounds, runsPerBlock).ConfigureAwait(false);
+        }
+
+        Console.WriteLine($"load average at the end {DispatchPairedHarness.LoadAverage()}");
+        return 0;
+    }
+
+    private static async Task MeasureAsync(RandomDag dag, int workers, int rounds, int runsPerBlock)
+    {
+        await using AgentEngine engine = new ParallelAgentsBuilder()
+            .UseAgent(new DelegateAgent(static (_, _) => ValueTask.FromResult(AgentOutcome.Success())))
+            .WithMaxParallelAgents(workers)
+            .Build();
+        var bare = new FloorExecutor(dag, workers, keepsContract: false);
+        var contract = new FloorExecutor(dag, workers, keepsContract: true);
+        Func<Task>[] run =
+        [
+            () => DispatchPairedHarness.LevelByLevelAsync(dag, workers),
+            bare.RunAsync,
+            contract.RunAsync,
+            async () =>
+            {
+                RunResult result = await engine.RunAsync(dag.Plan).ConfigureAwait(false);
+                if (!result.Succeeded)
+                {
+                    throw new InvalidOperationException($"The run did not succeed: {result}");
+                }
+            },
+        ];
+
+        var warmUp = Stopwatch.StartNew();
+        for (int i = 0; i < 100 || warmUp.Elapsed < TimeSpan.FromSeconds(2); i++)
+        {
+            foreach (Func<Task> side in run)
+            {
+                await side().ConfigureAwait(false);
+            }
+        }
+
+        var wall = Sides.Select(_ => new List<double>()).ToArray();
+        var cpu = Sides.Select(_ => new List<double>()).ToArray();
+        using var process = Process.GetCurrentProcess();
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int step = 0; step < run.Length; step++)
+            {
+                // Each side goes first in turn: a block inherits the thread pool's state from the one before it.
+                int side = (step + round) % run.Length;
+                process.Refresh();
+                TimeSpan cpuBefore = process.TotalProcessorTime;
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < runsPerBlock; i++)
+                {
+                    await run[side]().ConfigureAwait(false);
+                }
+
+                wall[side].Add(clock.Elapsed.TotalMicroseconds / runsPerBlock);
+                process.Refresh();
+                cpu[side].Add((process.TotalProcessorTime - cpuBefore).TotalMicroseconds / runsPerBlock);
+            }
+        }
+
+        double baseline = Median(wall[0]);
+        for (int side = 0; side < Sides.Length; side++)
+        {
+            double us = Median(wall[side]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"workers {workers}: {Sides[side],-16} median {us,7:F0} us ({us * 1000 / TaskCount,4:F0} ns/task, {us / baseline:F2} x baseline), CPU {Median(cpu[side]),7:F0} us per run"));
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>A minimal dependency-driven executor: workers run a task as soon as its last dependency is done, each
+    /// keeping one released task for itself and sharing the others through one locked stack.</summary>
+    private sealed class FloorExecutor
+    {
+        // Typed as the interface on purpose: the engine calls agents through IAgent, so the floor must too.
+#pragma warning disable CA1859
+        private static readonly IAgent Agent = new DelegateAgent(static (_, _) => ValueTask.FromResult(AgentOutcome.Success()));
+#pragma warning restore CA1859
+        private readonly int[][] _dependencies;
+        private readonly int[][] _dependents;
+        private readonly AgentTask[] _tasks;
+        private readonly int _workers;
+        private readonly bool _keepsContract;
+        private readonly int[] _pending;
+        private readonly long[] _started;
+        private readonly long[] _ended;
+        private readonly TaskState[] _states;
+        private readonly Stack<int> _shared = new();
+        private readonly Lock _gate = new();
+        private readonly AgentContextRun _run = new("floor", null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null);
+        private readonly AgentContext _oneContext;
+        private int _done;
+
+        public FloorExecutor(RandomDag dag, int workers, bool keepsContract)
+        {
+            _dependencies = dag.Dependencies;
+            var dependents = new List<int>[dag.Count];
+            for (int i = 0; i < dag.Count; i++)
+            {
+                dependents[i] = [];
+            }
+
+            for (int i = 0; i < dag.Count; i++)
+            {
+                foreach (int dependency in dag.Dependencies[i])
+                {
+                    dependents[dependency].Add(i);
+                }
+            }
+
+            _dependents = [.. dependents.Select(d => d.ToArray())];
+            _tasks = [.. dag.Plan.Tasks];
+            _workers = workers;
+            _keepsContract = keepsContract;
+            _pending = new int[dag.Count];
+            _started = new long[dag.Count];
+            _ended = new long[dag.Count];
+            _states = new TaskState[dag.Count];
+            _oneContext = new AgentContext(_run, _tasks[0], 0);
+        }
+
+        public async Task RunAsync()
+        {
+            _done = 0;
+            for (int i = 0; i < _pending.Length; i++)
+            {
+                _pending[i] = _dependencies[i].Length;
+                _states[i] = TaskState.Pending;
+                if (_pending[i] == 0)
+                {
+                    _shared.Push(i);
+                }
+            }
+
+            var workers = new Task[_workers];
+            for (int w = 0; w < _workers; w++)
+            {
+                workers[w] = Task.Run(Work);
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            if (_states.Any(s => s != TaskState.Succeeded))
+            {
+                throw new InvalidOperationException("The floor executor left a task unfinished.");
+            }
+        }
+
+        private void Work()
+        {
+            var local = new Stack<int>();
+            long reading = _keepsContract ? Stopwatch.GetTimestamp() : 0;
+            var idle = default(SpinWait);
+            int done = 0;
+            while (true)
+            {
+                if (!local.TryPop(out int task))
+                {
+                    bool taken;
+                    lock (_gate)
+                    {
+                        taken = _shared.TryPop(out task);
+                    }
+
+                    if (!taken)
+                    {
+                        // The count of finished tasks is shared only when the worker runs out of work, not per task.
+                        if (done > 0)
+                        {
+                            Interlocked.Add(ref _done, done);
+                            done = 0;
+                        }
+
+                        if (Volatile.Read(ref _done) == _pending.Length)
+                        {
+                            return;
+                        }
+
+                        idle.SpinOnce(sleep1Threshold: -1);
+                        continue;
+                    }
+                }
+
+                idle.Reset();
+                // A task starts at the end of the one before it on this worker: one reading per task, as the engine.
+                _started[task] = reading;
+                AgentContext context = _keepsContract ? new AgentContext(_run, _tasks[task], task) : _oneContext;
+                ValueTask<AgentOutcome> running = Agent.RunAsync(context, CancellationToken.None);
+                AgentOutcome outcome = running.IsCompletedSuccessfully ? running.Result : running.AsTask().GetAwaiter().GetResult();
+                if (_keepsContract)
+                {
+                    reading = Stopwatch.GetTimestamp();
+                }
+
+                _ended[task] = reading;
+                _states[task] = outcome.Succeeded ? TaskState.Succeeded : TaskState.Failed;
+                bool kept = false;
+                foreach (int dependent in _dependents[task])
+                {
+                    if (Interlocked.Decrement(ref _pending[dependent]) == 0)
+                    {
+                        if (!kept)
+                        {
+                            local.Push(dependent);
+                            kept = true;
+                        }
+                        else
+                        {
+                            lock (_gate)
+                            {
+                                _shared.Push(dependent);
+                            }
+                        }
+                    }
+                }
+
+                done++;
+            }
+        }
+    }
+}
