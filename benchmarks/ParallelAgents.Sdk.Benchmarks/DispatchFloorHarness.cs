@@ -103,6 +103,8 @@ internal static class DispatchFloorHarness
             }
         }
 
+        bare.Verify();
+        contract.Verify();
         var wall = Sides.Select(_ => new List<double>()).ToArray();
         var cpu = Sides.Select(_ => new List<double>()).ToArray();
         using var process = Process.GetCurrentProcess();
@@ -123,6 +125,7 @@ internal static class DispatchFloorHarness
                 wall[side].Add(clock.Elapsed.TotalMicroseconds / runsPerBlock);
                 process.Refresh();
                 cpu[side].Add((process.TotalProcessorTime - cpuBefore).TotalMicroseconds / runsPerBlock);
+                (side == 1 ? bare : side == 2 ? contract : null)?.Verify();
             }
         }
 
@@ -130,8 +133,9 @@ internal static class DispatchFloorHarness
         for (int side = 0; side < Sides.Length; side++)
         {
             double us = Median(wall[side]);
+            string readings = side == 2 ? string.Create(CultureInfo.InvariantCulture, $", {contract.ReadingsPerTask:F2} clock readings per task") : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"workers {workers}: {Sides[side],-16} median {us,7:F0} us ({us * 1000 / TaskCount,4:F0} ns/task, {us / baseline:F2} x baseline), CPU {Median(cpu[side]),7:F0} us per run"));
+                $"workers {workers}: {Sides[side],-16} median {us,7:F0} us ({us * 1000 / TaskCount,4:F0} ns/task, {us / baseline:F2} x baseline), CPU {Median(cpu[side]),7:F0} us per run{readings}"));
         }
     }
 
@@ -163,6 +167,10 @@ internal static class DispatchFloorHarness
         private readonly AgentContextRun _run = new("floor", null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null);
         private readonly AgentContext _oneContext;
         private int _done;
+        private long _readings;
+
+        /// <summary>Clock readings per task in the last run.</summary>
+        public double ReadingsPerTask => (double)Volatile.Read(ref _readings) / _pending.Length;
 
         public FloorExecutor(RandomDag dag, int workers, bool keepsContract)
         {
@@ -195,6 +203,7 @@ internal static class DispatchFloorHarness
         public async Task RunAsync()
         {
             _done = 0;
+            _readings = 0;
             for (int i = 0; i < _pending.Length; i++)
             {
                 _pending[i] = _dependencies[i].Length;
@@ -212,21 +221,46 @@ internal static class DispatchFloorHarness
             }
 
             await Task.WhenAll(workers).ConfigureAwait(false);
-            if (_states.Any(s => s != TaskState.Succeeded))
+        }
+
+        /// <summary>Checks the last run, outside the measured blocks.</summary>
+        public void Verify()
+        {
+            int unfinished = Array.FindIndex(_states, s => s != TaskState.Succeeded);
+            if (unfinished >= 0)
             {
-                throw new InvalidOperationException("The floor executor left a task unfinished.");
+                throw new InvalidOperationException($"The floor executor left task {unfinished} {_states[unfinished]}.");
+            }
+
+            for (int task = 0; task < _started.Length; task++)
+            {
+                foreach (int dependency in _dependencies[task])
+                {
+                    if (_keepsContract && _started[task] < _ended[dependency])
+                    {
+                        throw new InvalidOperationException($"The floor executor started task {task} before its dependency {dependency} ended.");
+                    }
+                }
             }
         }
 
         private void Work()
         {
             var local = new Stack<int>();
-            long reading = _keepsContract ? Stopwatch.GetTimestamp() : 0;
+            long reading = 0;
+            long readings = 0;
             var idle = default(SpinWait);
             int done = 0;
             while (true)
             {
-                if (!local.TryPop(out int task))
+                // The worker's last reading (its previous task's end) can serve as this task's start only when the
+                // task became ready by that end: kept from it, with no other dependency. Otherwise the clock is read.
+                bool fresh = true;
+                if (local.TryPop(out int task))
+                {
+                    fresh = _dependencies[task].Length != 1;
+                }
+                else
                 {
                     bool taken;
                     lock (_gate)
@@ -245,6 +279,7 @@ internal static class DispatchFloorHarness
 
                         if (Volatile.Read(ref _done) == _pending.Length)
                         {
+                            Interlocked.Add(ref _readings, readings);
                             return;
                         }
 
@@ -254,7 +289,12 @@ internal static class DispatchFloorHarness
                 }
 
                 idle.Reset();
-                // A task starts at the end of the one before it on this worker: one reading per task, as the engine.
+                if (_keepsContract && fresh)
+                {
+                    reading = Stopwatch.GetTimestamp();
+                    readings++;
+                }
+
                 _started[task] = reading;
                 AgentContext context = _keepsContract ? new AgentContext(_run, _tasks[task], task) : _oneContext;
                 ValueTask<AgentOutcome> running = Agent.RunAsync(context, CancellationToken.None);
@@ -262,6 +302,7 @@ internal static class DispatchFloorHarness
                 if (_keepsContract)
                 {
                     reading = Stopwatch.GetTimestamp();
+                    readings++;
                 }
 
                 _ended[task] = reading;
