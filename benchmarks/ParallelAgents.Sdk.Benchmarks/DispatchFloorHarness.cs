@@ -166,6 +166,7 @@ internal static class DispatchFloorHarness
         private readonly Lock _gate = new();
         private readonly AgentContextRun _run = new("floor", null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null);
         private readonly AgentContext _oneContext;
+        private const int TakeAtOnce = 8;
         private int _done;
         private long _readings;
 
@@ -223,6 +224,10 @@ internal static class DispatchFloorHarness
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
 
+        /// <summary>Whether a task that became the worker's after its reading of generation <paramref name="since"/>
+        /// may start at its reading of generation <paramref name="generation"/>: that reading came later.</summary>
+        private static bool CanStartAtLastReading(long since, long generation) => since < generation;
+
         /// <summary>Checks the last run, outside the measured blocks.</summary>
         public void Verify()
         {
@@ -246,29 +251,29 @@ internal static class DispatchFloorHarness
 
         private void Work()
         {
-            var local = new Stack<int>();
+            // The worker's own tasks, each with the generation of the worker's clock reading that was its latest when
+            // the task became the worker's (released by the worker's task or taken from the shared stack).
+            var local = new int[_pending.Length];
+            var since = new long[_pending.Length];
+            int held = 0;
             long reading = 0;
-            long readings = 0;
+            long generation = 0;
             var idle = default(SpinWait);
             int done = 0;
             while (true)
             {
-                // The worker's last reading (its previous task's end) can serve as this task's start only when the
-                // task became ready by that end: kept from it, with no other dependency. Otherwise the clock is read.
-                bool fresh = true;
-                if (local.TryPop(out int task))
+                if (held == 0)
                 {
-                    fresh = _dependencies[task].Length != 1;
-                }
-                else
-                {
-                    bool taken;
                     lock (_gate)
                     {
-                        taken = _shared.TryPop(out task);
+                        while (held < TakeAtOnce && _shared.TryPop(out int shared))
+                        {
+                            local[held] = shared;
+                            since[held++] = generation;
+                        }
                     }
 
-                    if (!taken)
+                    if (held == 0)
                     {
                         // The count of finished tasks is shared only when the worker runs out of work, not per task.
                         if (done > 0)
@@ -279,20 +284,32 @@ internal static class DispatchFloorHarness
 
                         if (Volatile.Read(ref _done) == _pending.Length)
                         {
-                            Interlocked.Add(ref _readings, readings);
+                            Interlocked.Add(ref _readings, generation);
                             return;
                         }
 
                         idle.SpinOnce(sleep1Threshold: -1);
                         continue;
                     }
+
+                    idle.Reset();
                 }
 
-                idle.Reset();
-                if (_keepsContract && fresh)
+                // A task may start at the worker's last reading only if that reading came after the task became the
+                // worker's (or ended its only dependency); one that cannot waits one task when the worker has another
+                // that can, as the engine's held attempts do; otherwise the clock is read.
+                if (_keepsContract && !CanStartAtLastReading(since[held - 1], generation)
+                    && held > 1 && CanStartAtLastReading(since[held - 2], generation))
+                {
+                    (local[held - 1], local[held - 2]) = (local[held - 2], local[held - 1]);
+                    (since[held - 1], since[held - 2]) = (since[held - 2], since[held - 1]);
+                }
+
+                int task = local[--held];
+                if (_keepsContract && !CanStartAtLastReading(since[held], generation))
                 {
                     reading = Stopwatch.GetTimestamp();
-                    readings++;
+                    generation++;
                 }
 
                 _started[task] = reading;
@@ -302,7 +319,7 @@ internal static class DispatchFloorHarness
                 if (_keepsContract)
                 {
                     reading = Stopwatch.GetTimestamp();
-                    readings++;
+                    generation++;
                 }
 
                 _ended[task] = reading;
@@ -314,7 +331,9 @@ internal static class DispatchFloorHarness
                     {
                         if (!kept)
                         {
-                            local.Push(dependent);
+                            // Released by this end: this reading serves when it ended the task's only dependency.
+                            local[held] = dependent;
+                            since[held++] = _dependencies[dependent].Length == 1 ? generation - 1 : generation;
                             kept = true;
                         }
                         else
