@@ -423,21 +423,32 @@ public class RepositoryRunTests
     }
 
     /// <summary>An engine on <paramref name="repo"/> whose agent writes <c>lane{n}.txt</c> and succeeds, except that
-    /// <paramref name="waitingLane"/> then waits until the engine stops it.</summary>
-    private static AgentEngine RaceEngine(GitRepository repo, int waitingLane) => new ParallelAgentsBuilder()
-        .UseRepository(repo.Path)
-        .UseWorktreeIsolation()
-        .WithMaxParallelAgents(2)
-        .WithReportsDirectory(null)
-        .UseAgent(async (context, ct) =>
-        {
-            await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
-            if (context.Lane == waitingLane)
+    /// <paramref name="waitingLane"/> then waits until the engine stops it. The other lane succeeds only once the waiting
+    /// one has written its file: without that, it could win before the waiting lane wrote anything (seen once in 20
+    /// runs of the suite, the stopped lane's branch without its file).</summary>
+    private static AgentEngine RaceEngine(GitRepository repo, int waitingLane)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new ParallelAgentsBuilder()
+            .UseRepository(repo.Path)
+            .UseWorktreeIsolation()
+            .WithMaxParallelAgents(2)
+            .WithReportsDirectory(null)
+            .UseAgent(async (context, ct) =>
             {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
+                await context.Workspace!.Files.WriteAllTextAsync($"lane{context.Lane}.txt", "x\n", ct);
+                if (context.Lane == waitingLane)
+                {
+                    written.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                else
+                {
+                    await written.Task.WaitAsync(ct);
+                }
 
-            return AgentOutcome.Success($"lane {context.Lane}");
-        })
-        .Build();
+                return AgentOutcome.Success($"lane {context.Lane}");
+            })
+            .Build();
+    }
 }
