@@ -26,39 +26,12 @@ internal static class DispatchFloorHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int rounds = 20;
-        int runsPerBlock = 5;
-        var workerCounts = new List<int>();
-        for (int i = 0; i < args.Length; i += 2)
+        if (DispatchBlockOptions.Parse(args, defaultRounds: 20, 1, Environment.ProcessorCount) is not { } options)
         {
-            if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
-            {
-                Console.Error.WriteLine($"option '{args[i]}' needs a positive whole number after it");
-                return 2;
-            }
-
-            switch (args[i])
-            {
-                case "--rounds":
-                    rounds = value;
-                    break;
-                case "--runs":
-                    runsPerBlock = value;
-                    break;
-                case "--workers":
-                    workerCounts.Add(value);
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'");
-                    return 2;
-            }
+            return 2;
         }
 
-        if (workerCounts.Count == 0)
-        {
-            workerCounts.AddRange(new[] { 1, Environment.ProcessorCount }.Distinct().Order());
-        }
-
+        (int rounds, int runsPerBlock, IReadOnlyList<int> workerCounts) = options;
         var dag = RandomDag.Create(TaskCount, Seed);
         RandomDag.Levels(dag.Dependencies, out int levelCount);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -130,20 +103,14 @@ internal static class DispatchFloorHarness
             }
         }
 
-        double baseline = Median(wall[0]);
+        double baseline = DispatchPairedHarness.Median(wall[0]);
         for (int side = 0; side < Sides.Length; side++)
         {
-            double us = Median(wall[side]);
+            double us = DispatchPairedHarness.Median(wall[side]);
             string readings = side == 2 ? string.Create(CultureInfo.InvariantCulture, $", {contract.ReadingsPerTask:F2} clock readings per task") : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"workers {workers}: {Sides[side],-16} median {us,7:F0} us ({us * 1000 / TaskCount,4:F0} ns/task, {us / baseline:F2} x baseline), CPU {Median(cpu[side]),7:F0} us per run{readings}"));
+                $"workers {workers}: {Sides[side],-16} median {us,7:F0} us ({us * 1000 / TaskCount,4:F0} ns/task, {us / baseline:F2} x baseline), CPU {DispatchPairedHarness.Median(cpu[side]),7:F0} us per run{readings}"));
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     /// <summary>A minimal dependency-driven executor: workers run a task as soon as its last dependency is done, each
@@ -177,21 +144,7 @@ internal static class DispatchFloorHarness
         public FloorExecutor(RandomDag dag, int workers, bool keepsContract)
         {
             _dependencies = dag.Dependencies;
-            var dependents = new List<int>[dag.Count];
-            for (int i = 0; i < dag.Count; i++)
-            {
-                dependents[i] = [];
-            }
-
-            for (int i = 0; i < dag.Count; i++)
-            {
-                foreach (int dependency in dag.Dependencies[i])
-                {
-                    dependents[dependency].Add(i);
-                }
-            }
-
-            _dependents = [.. dependents.Select(d => d.ToArray())];
+            _dependents = dag.Dependents();
             _tasks = [.. dag.Plan.Tasks];
             _workers = workers;
             _keepsContract = keepsContract;

@@ -16,34 +16,12 @@ internal static class DispatchPairedHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int rounds = 30;
-        int runsPerBlock = 5;
-        var workerCounts = new List<int>();
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        if (DispatchBlockOptions.Parse(args, defaultRounds: 30, 4, Environment.ProcessorCount) is not { } options)
         {
-            int value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            switch (args[i])
-            {
-                case "--rounds":
-                    rounds = value;
-                    break;
-                case "--runs":
-                    runsPerBlock = value;
-                    break;
-                case "--workers":
-                    workerCounts.Add(value);
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'");
-                    return 2;
-            }
+            return 2;
         }
 
-        if (workerCounts.Count == 0)
-        {
-            workerCounts.AddRange(new[] { 4, Environment.ProcessorCount }.Distinct().Order());
-        }
-
+        (int rounds, int runsPerBlock, IReadOnlyList<int> workerCounts) = options;
         var dag = RandomDag.Create(TaskCount, Seed);
         RandomDag.Levels(dag.Dependencies, out int levelCount);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -184,7 +162,7 @@ internal static class DispatchPairedHarness
         }
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -13,7 +13,7 @@ internal static class ListScheduleSimulator
     public static double CriticalPathFirst(RandomDag dag, IReadOnlyList<double> durations, IReadOnlyList<double> weights, int workers)
     {
         int n = dag.Count;
-        var dependents = Dependents(dag);
+        int[][] dependents = dag.Dependents();
         var remaining = new double[n];
         for (int i = n - 1; i >= 0; i--)
         {
@@ -91,24 +91,5 @@ internal static class ListScheduleSimulator
         }
 
         return total;
-    }
-
-    private static List<int>[] Dependents(RandomDag dag)
-    {
-        var dependents = new List<int>[dag.Count];
-        for (int i = 0; i < dag.Count; i++)
-        {
-            dependents[i] = [];
-        }
-
-        for (int i = 0; i < dag.Count; i++)
-        {
-            foreach (int d in dag.Dependencies[i])
-            {
-                dependents[d].Add(i);
-            }
-        }
-
-        return dependents;
     }
 }

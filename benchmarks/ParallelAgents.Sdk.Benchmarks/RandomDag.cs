@@ -71,6 +71,36 @@ internal sealed class RandomDag
 
     public static int IndexOf(string id) => int.Parse(id.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture);
 
+    /// <summary>For each task, the indices of the tasks that depend on it, in plan order.</summary>
+    public int[][] Dependents()
+    {
+        var counts = new int[Count];
+        foreach (int[] dependencies in Dependencies)
+        {
+            foreach (int dependency in dependencies)
+            {
+                counts[dependency]++;
+            }
+        }
+
+        var dependents = new int[Count][];
+        for (int i = 0; i < Count; i++)
+        {
+            dependents[i] = new int[counts[i]];
+            counts[i] = 0;
+        }
+
+        for (int i = 0; i < Count; i++)
+        {
+            foreach (int dependency in Dependencies[i])
+            {
+                dependents[dependency][counts[dependency]++] = i;
+            }
+        }
+
+        return dependents;
+    }
+
     /// <summary>The level of each task: 0 without dependencies, else one more than its deepest dependency.</summary>
     public static int[] Levels(int[][] dependencies, out int levelCount)
     {
