@@ -114,7 +114,8 @@ internal static class DispatchFloorHarness
     }
 
     /// <summary>A minimal dependency-driven executor: workers run a task as soon as its last dependency is done, each
-    /// keeping one released task for itself and sharing the others through one locked stack.</summary>
+    /// keeping one released task for itself and sharing the others through one locked stack, from which a worker with
+    /// nothing left takes up to <see cref="TakeAtOnce"/> at once.</summary>
     private sealed class FloorExecutor
     {
         // Typed as the interface on purpose: the engine calls agents through IAgent, so the floor must too.

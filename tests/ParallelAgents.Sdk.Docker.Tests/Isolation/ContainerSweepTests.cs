@@ -6,7 +6,7 @@ namespace ParallelAgents.Sdk.Docker.Tests.Isolation;
 
 /// <summary>The sweeper against a real run killed with SIGKILL: its containers and network are removed, a live run's
 /// are not. It runs alone (<see cref="EngineWideTests"/>): a parallel test's run would sweep part of the killed run's
-/// leftovers first, as it did twice under CI (2 of 3 swept; the network went to another test's sweep).</summary>
+/// leftovers first, as it did in two runs of .ci/run (2 of 3 swept; the network went to another test's sweep).</summary>
 [Collection(EngineWideTests.Name)]
 public sealed class ContainerSweepTests : IDisposable
 {
