@@ -12,8 +12,8 @@ namespace ParallelAgents.Sdk.Benchmarks;
 [Config(typeof(ShortRunConfig))]
 public class DispatchBenchmarks
 {
-    private const int TaskCount = 10_000;
-    private const int Seed = 20_240_601;
+    private const int TaskCount = DispatchBlockOptions.DispatchTaskCount;
+    private const int Seed = DispatchBlockOptions.DispatchSeed;
 
     // Typed as the interface on purpose: the engine calls agents through IAgent, so the baseline must too.
 #pragma warning disable CA1859

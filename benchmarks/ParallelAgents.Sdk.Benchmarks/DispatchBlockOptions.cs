@@ -43,4 +43,34 @@ internal sealed record DispatchBlockOptions(int Rounds, int RunsPerBlock, IReadO
 
         return new DispatchBlockOptions(rounds, runsPerBlock, workerCounts.Count > 0 ? workerCounts : [.. defaultWorkers.Distinct().Order()]);
     }
+
+    /// <summary>Runs a block harness: reads <paramref name="args"/>, makes the 10,000-task dispatch DAG, prints what is
+    /// measured and the load, and calls <paramref name="measure"/> for each worker count.</summary>
+    /// <returns>The process's exit code: 2 when the options are wrong.</returns>
+    public static async Task<int> RunAsync(
+        string[] args, int defaultRounds, int[] defaultWorkers, Func<RandomDag, int, DispatchBlockOptions, Task> measure)
+    {
+        if (Parse(args, defaultRounds, defaultWorkers) is not { } options)
+        {
+            return 2;
+        }
+
+        var dag = RandomDag.Create(DispatchTaskCount, DispatchSeed);
+        RandomDag.Levels(dag.Dependencies, out int levelCount);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{DispatchTaskCount:N0} no-op tasks, {levelCount} levels, {Environment.ProcessorCount} processors; {options.Rounds} rounds of {options.RunsPerBlock} runs a side; load average {DispatchPairedHarness.LoadAverage()}"));
+        foreach (int workers in options.WorkerCounts)
+        {
+            await measure(dag, workers, options).ConfigureAwait(false);
+        }
+
+        Console.WriteLine($"load average at the end {DispatchPairedHarness.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>How many tasks the dispatch DAG has, here and in <see cref="DispatchBenchmarks"/>.</summary>
+    public const int DispatchTaskCount = 10_000;
+
+    /// <summary>The seed the dispatch DAG is drawn from, here and in <see cref="DispatchBenchmarks"/>.</summary>
+    public const int DispatchSeed = 20_240_601;
 }

@@ -19,31 +19,12 @@ namespace ParallelAgents.Sdk.Benchmarks;
 /// </remarks>
 internal static class DispatchFloorHarness
 {
-    private const int TaskCount = 10_000;
-    private const int Seed = 20_240_601;
+    private const int TaskCount = DispatchBlockOptions.DispatchTaskCount;
 
     private static readonly string[] Sides = ["baseline", "floor, bare", "floor, contract", "engine"];
 
-    public static async Task<int> RunAsync(string[] args)
-    {
-        if (DispatchBlockOptions.Parse(args, defaultRounds: 20, 1, Environment.ProcessorCount) is not { } options)
-        {
-            return 2;
-        }
-
-        (int rounds, int runsPerBlock, IReadOnlyList<int> workerCounts) = options;
-        var dag = RandomDag.Create(TaskCount, Seed);
-        RandomDag.Levels(dag.Dependencies, out int levelCount);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{TaskCount:N0} no-op tasks, {levelCount} levels, {Environment.ProcessorCount} processors; {rounds} rounds of {runsPerBlock} runs a side; load average {DispatchPairedHarness.LoadAverage()}"));
-        foreach (int workers in workerCounts)
-        {
-            await MeasureAsync(dag, workers, rounds, runsPerBlock).ConfigureAwait(false);
-        }
-
-        Console.WriteLine($"load average at the end {DispatchPairedHarness.LoadAverage()}");
-        return 0;
-    }
+    public static Task<int> RunAsync(string[] args) =>
+        DispatchBlockOptions.RunAsync(args, defaultRounds: 20, [1, Environment.ProcessorCount], (dag, workers, options) => MeasureAsync(dag, workers, options.Rounds, options.RunsPerBlock));
 
     private static async Task MeasureAsync(RandomDag dag, int workers, int rounds, int runsPerBlock)
     {
